@@ -1,0 +1,22 @@
+// Runs one benchmark: bench/<name>.ts or bench/<name>/index.ts, bundled like the product.
+// Usage: npm run bench -- <name> [--json] [bench-specific flags]
+import { build } from 'esbuild'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import { nodeBundle } from './esbuild-options.mjs'
+
+const root = path.resolve(import.meta.dirname, '..')
+const [name, ...rest] = process.argv.slice(2)
+const available = readdirSync(path.join(root, 'bench'), { withFileTypes: true })
+  .filter(d => (d.isFile() && d.name.endsWith('.ts') && !d.name.startsWith('_')) || (d.isDirectory() && existsSync(path.join(root, 'bench', d.name, 'index.ts'))))
+  .map(d => d.name.replace(/\.ts$/, ''))
+if (!name || !available.includes(name)) {
+  console.error(`Usage: npm run bench -- <name> [--json]\nAvailable benchmarks: ${available.sort().join(', ') || '(none)'}`)
+  process.exit(1)
+}
+const entry = existsSync(path.join(root, 'bench', `${name}.ts`)) ? path.join(root, 'bench', `${name}.ts`) : path.join(root, 'bench', name, 'index.ts')
+const outfile = path.join(root, 'out', 'bench', `${name}.cjs`)
+await build({ ...nodeBundle, entryPoints: [entry], outfile })
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--expose-gc', outfile, ...rest], { stdio: 'inherit', cwd: root, env: { ...process.env, CONTINUUM_ROOT: root } })
+process.exit(result.status ?? 1)
