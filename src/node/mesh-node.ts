@@ -1,0 +1,330 @@
+// The facade: the one entry point the CLI, the local HTTP API and the VS Code extension use.
+// It owns the data dir, the identity, the libp2p node and every protocol running on it.
+import './polyfills'
+import path from 'node:path'
+import { TypedEventEmitter } from 'main-event'
+import type { Connection, PeerId } from '@libp2p/interface'
+import { createMeshLibp2p, type MeshLibp2p } from './transport/libp2p'
+import { DEFAULT_LISTEN } from './transport/constants'
+import { ListenError } from './transport/errors'
+import { defaultDataDir, prepareDataDir } from './identity/data-dir'
+import { openIdentity, type NodeIdentity } from './identity/identity'
+import { lockDirectory, type DirectoryLock } from './storage/lock'
+import { PeerCache } from './bootstrap/peer-cache'
+import { Bootstrapper, type BootstrapReport } from './bootstrap/bootstrap'
+import { formatContinuumUri, parsePeerAddress } from './bootstrap/announcements'
+import { InvalidPeerAddressError } from './bootstrap/errors'
+import { REBOOTSTRAP_INTERVAL_MS } from './bootstrap/constants'
+import { PeerExchange } from './peer-exchange/peer-exchange'
+import { NeighbourSet } from './neighbours/neighbour-set'
+import { DropCounters } from './util/counters'
+import { createLogger, errorMessage, type LogRecord, type Logger } from './util/logger'
+import { combineSignals, type AbortOptions } from './util/abort'
+import { NodeNotStartedError } from './errors'
+
+export interface MeshNodeInit {
+  /** Where identity, peer store and caches live. @default $CONTINUUM_HOME or ~/.continuum */
+  dataDir?: string
+  /** Listen multiaddrs. @default TCP 4101 and WebSockets 4102 on all interfaces */
+  listen?: string[]
+  /** Bootstrap peers (multiaddrs with /p2p/ or continuum:// addresses). @default [] */
+  bootstrap?: string[]
+  /** Announcement lists: file paths or http(s) URLs. @default [] */
+  announceFiles?: string[]
+  /** Discover peers on the local network with mDNS. @default true */
+  mdns?: boolean
+  /** Cap on the neighbour set used by gossip and flood search. @default 8 */
+  maxNeighbours?: number
+  /** Keep LAN/loopback addresses in DHT records (local meshes). @default true */
+  privateAddresses?: boolean
+  /** Relax per-IP limits for many nodes on one host (benchmarks only). @default false */
+  simulation?: boolean
+  /** Receives every log record. @default discard */
+  onLog?: (record: LogRecord) => void
+}
+
+export interface PeerSummary {
+  peerId: string
+  addresses: string[]
+  direction: 'inbound' | 'outbound'
+  neighbour: boolean
+  openedAt: number
+  latencyMs?: number
+}
+
+export interface MeshStatus {
+  peerId: string
+  addresses: string[]
+  announce: string[]
+  dataDir: string
+  startedAt: number
+  uptimeMs: number
+  connectedPeers: number
+  neighbours: string[]
+  maxNeighbours: number
+  bootstrap: BootstrapReport | null
+  dropped: Record<string, Record<string, number>>
+}
+
+export interface TopologyNode { peerId: string, neighbours: string[] | null, error?: string }
+export interface Topology { self: string, neighbours: TopologyNode[] }
+
+export interface MeshNodeEvents {
+  'peer:connect': CustomEvent<{ peerId: string }>
+  'peer:disconnect': CustomEvent<{ peerId: string }>
+  'neighbours:change': CustomEvent<{ neighbours: string[] }>
+  'bootstrap': CustomEvent<BootstrapReport>
+  'log': CustomEvent<LogRecord>
+}
+
+export type MeshNodeState = 'stopped' | 'starting' | 'started' | 'stopping'
+
+export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
+  readonly dataDir: string
+  readonly log: Logger
+  readonly drops = new DropCounters()
+  private _state: MeshNodeState = 'stopped'
+  private _libp2p?: MeshLibp2p
+  private identity?: NodeIdentity
+  private lock?: DirectoryLock
+  private peerCache?: PeerCache
+  private pex?: PeerExchange
+  private neighbourSet?: NeighbourSet
+  private bootstrapper?: Bootstrapper
+  private lastBootstrap: BootstrapReport | null = null
+  private startedAt = 0
+  private maintenanceTimer?: NodeJS.Timeout
+  private cacheSaveTimer?: NodeJS.Timeout
+  private readonly shutdown = new AbortController()
+  /** Resolves when the first bootstrap round has finished. */
+  bootstrapped: Promise<BootstrapReport> = new Promise(() => {})
+
+  constructor (private readonly init: MeshNodeInit = {}) {
+    super()
+    this.dataDir = path.resolve(init.dataDir ?? defaultDataDir())
+    this.log = createLogger(record => {
+      init.onLog?.(record)
+      this.safeDispatchEvent('log', { detail: record })
+    })
+  }
+
+  get state (): MeshNodeState { return this._state }
+
+  /** The libp2p node; protocols built on top (gossip, flood, DHT content) take it from here. */
+  get libp2p (): MeshLibp2p {
+    if (this._libp2p === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
+    return this._libp2p
+  }
+
+  get peerId (): PeerId { return this.libp2p.peerId }
+
+  get neighbours (): NeighbourSet {
+    if (this.neighbourSet === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
+    return this.neighbourSet
+  }
+
+  async start (): Promise<void> {
+    if (this._state !== 'stopped') return
+    this._state = 'starting'
+    try {
+      await prepareDataDir(this.dataDir)
+      this.lock = await lockDirectory(this.dataDir)
+      this.identity = await openIdentity(this.dataDir)
+      this.peerCache = new PeerCache({ file: path.join(this.dataDir, 'peers.json') })
+      const cacheLoad = await this.peerCache.load()
+      if (cacheLoad.problem !== undefined) this.log.warn(cacheLoad.problem)
+      this._libp2p = await this.createLibp2p()
+      const libp2p = this._libp2p
+      this.startedAt = Date.now()
+      libp2p.addEventListener('peer:connect', evt => this.safeDispatchEvent('peer:connect', { detail: { peerId: evt.detail.toString() } }))
+      libp2p.addEventListener('peer:disconnect', evt => this.safeDispatchEvent('peer:disconnect', { detail: { peerId: evt.detail.toString() } }))
+      libp2p.addEventListener('peer:identify', evt => {
+        // Remember peers by their advertised listen addresses (an inbound connection's remote port is ephemeral).
+        const addrs = evt.detail.listenAddrs.map(a => a.toString()).filter(a => !a.includes('/0.0.0.0/') && !a.includes('/p2p-circuit'))
+        this.peerCache?.record(evt.detail.peerId.toString(), addrs)
+        this.scheduleCacheSave()
+      })
+      this.neighbourSet = new NeighbourSet({
+        libp2p,
+        log: this.log.child('neighbours'),
+        maxNeighbours: this.init.maxNeighbours,
+        onChange: neighbours => this.safeDispatchEvent('neighbours:change', { detail: { neighbours } })
+      })
+      this.pex = new PeerExchange({ libp2p, neighbours: () => this.neighbourSet?.list() ?? [], drops: this.drops, log: this.log.child('pex') })
+      await this.pex.start()
+      this.neighbourSet.start()
+      this.bootstrapper = new Bootstrapper({
+        libp2p,
+        log: this.log.child('bootstrap'),
+        peerCache: this.peerCache,
+        pex: this.pex,
+        mdns: this.init.mdns ?? true,
+        bootstrapAddrs: this.init.bootstrap ?? [],
+        announceSources: this.init.announceFiles ?? []
+      })
+      this.bootstrapper.start()
+      this._state = 'started'
+      this.log.info(`Node ${libp2p.peerId.toString()} listening on ${libp2p.getMultiaddrs().map(a => a.toString()).join(', ')}`)
+      this.bootstrapped = this.bootstrapper.run().then(report => {
+        this.lastBootstrap = report
+        this.safeDispatchEvent('bootstrap', { detail: report })
+        void this.neighbourSet?.maintain()
+        return report
+      })
+      this.maintenanceTimer = setInterval(() => { void this.maintain() }, REBOOTSTRAP_INTERVAL_MS)
+      this.maintenanceTimer.unref()
+    } catch (err) {
+      await this.teardown()
+      this._state = 'stopped'
+      throw err
+    }
+  }
+
+  private async createLibp2p (): Promise<MeshLibp2p> {
+    const listen = this.init.listen ?? DEFAULT_LISTEN
+    try {
+      return await createMeshLibp2p({
+        privateKey: this.identity!.privateKey,
+        datastore: this.identity!.datastore,
+        listen,
+        mdns: this.init.mdns ?? true,
+        privateAddresses: this.init.privateAddresses ?? true,
+        simulation: this.init.simulation
+      })
+    } catch (err) {
+      const msg = errorMessage(err)
+      if (/EADDRINUSE|address already in use/i.test(msg)) {
+        throw new ListenError(`Cannot listen on ${listen.join(', ')}: the port is already in use. Stop the other node or pick a free port with --listen /ip4/0.0.0.0/tcp/<port>`)
+      }
+      if (/EADDRNOTAVAIL|EACCES/i.test(msg)) {
+        throw new ListenError(`Cannot listen on ${listen.join(', ')} (${msg}): choose an address of this machine with --listen`)
+      }
+      throw err
+    }
+  }
+
+  /** Re-forms the mesh: with no peers rerun bootstrap (cached peers come back), else top up via PEX. */
+  private async maintain (): Promise<void> {
+    if (this._state !== 'started' || this.bootstrapper === undefined) return
+    try {
+      if (this.libp2p.getPeers().length === 0) {
+        this.lastBootstrap = await this.bootstrapper.run()
+        this.safeDispatchEvent('bootstrap', { detail: this.lastBootstrap })
+      } else if ((this.neighbourSet?.size ?? 0) < (this.neighbourSet?.max ?? 0)) {
+        await this.bootstrapper.runPex()
+      }
+    } catch (err) {
+      this.log.debug(`maintenance: ${errorMessage(err)}`)
+    }
+  }
+
+  private scheduleCacheSave (): void {
+    if (this.cacheSaveTimer !== undefined) return
+    this.cacheSaveTimer = setTimeout(() => {
+      this.cacheSaveTimer = undefined
+      void this.peerCache?.save()
+    }, 1_000)
+  }
+
+  async stop (): Promise<void> {
+    if (this._state !== 'started') return
+    this._state = 'stopping'
+    await this.teardown()
+    this._state = 'stopped'
+    this.log.info('Node stopped')
+  }
+
+  private async teardown (): Promise<void> {
+    this.shutdown.abort()
+    clearInterval(this.maintenanceTimer)
+    clearTimeout(this.cacheSaveTimer)
+    this.cacheSaveTimer = undefined
+    this.bootstrapper?.stop()
+    this.neighbourSet?.stop()
+    await this.pex?.stop()
+    await Promise.resolve(this._libp2p?.stop()).catch((err: unknown) => this.log.warn(`libp2p stop: ${errorMessage(err)}`))
+    await this.peerCache?.save()
+    await Promise.resolve(this.identity?.datastore.close()).catch(() => {})
+    await this.lock?.release()
+    this._libp2p = undefined
+  }
+
+  /** This node's shareable addresses: `continuum://` URIs (TCP) and full multiaddrs. */
+  announceAddresses (): { continuum: string[], multiaddrs: string[] } {
+    const id = this.libp2p.peerId.toString()
+    const multiaddrs = this.libp2p.getMultiaddrs().map(a => a.toString())
+    const continuum: string[] = []
+    for (const a of this.libp2p.getMultiaddrs()) {
+      const parts = a.getComponents()
+      const ip = parts[0]
+      const tcp = parts[1]
+      if (parts.length === 3 && tcp?.name === 'tcp' && ip?.value !== undefined && tcp.value !== undefined && ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(ip.name)) {
+        continuum.push(formatContinuumUri(id, ip.value, Number(tcp.value)))
+      }
+    }
+    return { continuum, multiaddrs }
+  }
+
+  status (): MeshStatus {
+    const libp2p = this.libp2p
+    return {
+      peerId: libp2p.peerId.toString(),
+      addresses: libp2p.getMultiaddrs().map(a => a.toString()),
+      announce: this.announceAddresses().continuum,
+      dataDir: this.dataDir,
+      startedAt: this.startedAt,
+      uptimeMs: Date.now() - this.startedAt,
+      connectedPeers: libp2p.getPeers().length,
+      neighbours: this.neighbours.list(),
+      maxNeighbours: this.neighbours.max,
+      bootstrap: this.lastBootstrap,
+      dropped: this.drops.toJSON()
+    }
+  }
+
+  peers (): PeerSummary[] {
+    const byPeer = new Map<string, Connection>()
+    for (const c of this.libp2p.getConnections()) {
+      const id = c.remotePeer.toString()
+      if (!byPeer.has(id)) byPeer.set(id, c)
+    }
+    return [...byPeer.entries()].map(([peerId, c]) => ({
+      peerId,
+      addresses: this.libp2p.getConnections(c.remotePeer).map(x => x.remoteAddr.toString()),
+      direction: c.direction,
+      neighbour: this.neighbours.has(peerId),
+      openedAt: c.timeline.open,
+      ...(c.rtt !== undefined ? { latencyMs: Math.round(c.rtt) } : {})
+    }))
+  }
+
+  /** This node, its neighbours, and the neighbours each of them reports (through PEX). */
+  async topology (options: AbortOptions = {}): Promise<Topology> {
+    const signal = combineSignals([options.signal, this.shutdown.signal], 10_000)
+    const neighbours = await Promise.all(this.neighbours.peers().map(async (peer): Promise<TopologyNode> => {
+      try {
+        const res = await this.pex!.ask(peer, 1, { signal })
+        return { peerId: peer.toString(), neighbours: res.neighbours }
+      } catch (err) {
+        return { peerId: peer.toString(), neighbours: null, error: errorMessage(err) }
+      }
+    }))
+    return { self: this.libp2p.peerId.toString(), neighbours }
+  }
+
+  /** Dials a `continuum://` address or a multiaddr with /p2p/. */
+  async connect (address: string, options: AbortOptions = {}): Promise<{ peerId: string }> {
+    let parsed
+    try {
+      parsed = parsePeerAddress(address)
+    } catch (err) {
+      throw new InvalidPeerAddressError(`Invalid peer address "${address}": ${(err as Error).message}`)
+    }
+    const conn = await this.libp2p.dial(parsed.addr, { signal: combineSignals([options.signal, this.shutdown.signal], 10_000) })
+    return { peerId: conn.remotePeer.toString() }
+  }
+}
+
+export function createMeshNode (init: MeshNodeInit = {}): MeshNode {
+  return new MeshNode(init)
+}

@@ -1,0 +1,16 @@
+// Node 20 lacks two things libp2p 3 expects from newer runtimes. Imported before libp2p.
+import { WebSocket as WsWebSocket } from 'ws'
+
+type Resolvers<T> = { promise: Promise<T>, resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void }
+const promiseCtor = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> }
+if (typeof promiseCtor.withResolvers !== 'function') {
+  promiseCtor.withResolvers = function withResolvers<T> (): Resolvers<T> {
+    let resolve!: Resolvers<T>['resolve']
+    let reject!: Resolvers<T>['reject']
+    const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+    return { promise, resolve, reject }
+  }
+}
+
+const g = globalThis as unknown as { WebSocket?: unknown }
+if (typeof g.WebSocket === 'undefined') g.WebSocket = WsWebSocket

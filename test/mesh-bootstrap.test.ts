@@ -1,0 +1,94 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { MeshNode } from '../src/node/mesh-node'
+import { startTestNode, stopAll, tcpAddr, tempDir, waitFor, connectedTo } from './helpers/mesh'
+
+test('two nodes connect through --bootstrap and become neighbours', async () => {
+  const nodes: MeshNode[] = []
+  try {
+    const a = await startTestNode()
+    nodes.push(a)
+    const b = await startTestNode({ bootstrap: [tcpAddr(a)] })
+    nodes.push(b)
+    const report = await b.bootstrapped
+    const configured = report.strategies.find(s => s.strategy === 'configured')
+    assert.equal(configured?.summary, 'Found 1/1 bootstrap nodes online')
+    await waitFor('neighbours on both sides', () => a.neighbours.has(b.peerId.toString()) && b.neighbours.has(a.peerId.toString()))
+    assert.equal(b.status().connectedPeers, 1)
+  } finally {
+    await stopAll(nodes)
+  }
+})
+
+test('two nodes connect through an announcement file; invalid lines are reported with their line numbers', async () => {
+  const nodes: MeshNode[] = []
+  const dir = await tempDir()
+  try {
+    const a = await startTestNode()
+    nodes.push(a)
+    const uri = a.announceAddresses().continuum[0]
+    assert.match(uri, /^continuum:\/\/peer:\w+@127\.0\.0\.1:\d+$/)
+    const file = path.join(dir, 'peers.txt')
+    await writeFile(file, ['# community list', '', 'continuum://peer:not-a-peer@1.2.3.4:80', uri, 'garbage line'].join('\n'))
+    const b = await startTestNode({ announceFiles: [file] })
+    nodes.push(b)
+    const report = await b.bootstrapped
+    const ann = report.strategies.find(s => s.strategy === 'announcements')
+    assert.ok(ann)
+    assert.equal(ann.found, 1)
+    assert.equal(ann.connected, 1)
+    assert.equal(ann.problems.length, 2)
+    assert.match(ann.problems[0], /peers\.txt:3: .*not a valid peer id/)
+    assert.match(ann.problems[1], /peers\.txt:5: /)
+    assert.ok(connectedTo(b, a))
+  } finally {
+    await stopAll(nodes, [dir])
+  }
+})
+
+test('three nodes through PEX: A knows B, B knows C, so A connects to C', async () => {
+  const nodes: MeshNode[] = []
+  try {
+    const c = await startTestNode()
+    nodes.push(c)
+    const b = await startTestNode({ bootstrap: [tcpAddr(c)] })
+    nodes.push(b)
+    await waitFor('B connected to C', () => connectedTo(b, c))
+    const a = await startTestNode({ bootstrap: [tcpAddr(b)] })
+    nodes.push(a)
+    const report = await a.bootstrapped
+    const pex = report.strategies.find(s => s.strategy === 'pex')
+    assert.ok(pex)
+    assert.ok(pex.found >= 1, `PEX should report C: ${pex.summary}`)
+    await waitFor('A connected to C', () => connectedTo(a, c))
+  } finally {
+    await stopAll(nodes)
+  }
+})
+
+test('a restarted node keeps its PeerId and reconnects from cached peers alone', async () => {
+  const nodes: Array<MeshNode | undefined> = []
+  const dirA = await tempDir()
+  try {
+    const b = await startTestNode()
+    nodes.push(b)
+    // B must listen on the same port after A restarts, so A's cache stays valid: keep B running.
+    let a: MeshNode | undefined = await startTestNode({ dataDir: dirA, bootstrap: [tcpAddr(b)] })
+    const firstId = a.peerId.toString()
+    await a.bootstrapped
+    await waitFor('A connected to B', () => connectedTo(a!, b))
+    await a.stop()
+    a = await startTestNode({ dataDir: dirA })
+    nodes.push(a)
+    assert.equal(a.peerId.toString(), firstId)
+    const report = await a.bootstrapped
+    const cached = report.strategies.find(s => s.strategy === 'cached')
+    assert.equal(cached?.connected, 1, cached?.summary)
+    assert.equal(report.strategies.find(s => s.strategy === 'configured'), undefined)
+    assert.ok(connectedTo(a, b))
+  } finally {
+    await stopAll(nodes, [dirA])
+  }
+})
