@@ -22,6 +22,9 @@ import { createLogger, errorMessage, type LogRecord, type Logger } from './util/
 import { combineSignals, type AbortOptions } from './util/abort'
 import { NodeNotStartedError } from './errors'
 
+/** How long a misbehaving peer is refused. */
+const DEFAULT_BAN_MS = 60_000
+
 export interface MeshNodeInit {
   /** Where identity, peer store and caches live. @default $CONTINUUM_HOME or ~/.continuum */
   dataDir?: string
@@ -39,6 +42,8 @@ export interface MeshNodeInit {
   privateAddresses?: boolean
   /** Relax per-IP limits for many nodes on one host (benchmarks only). @default false */
   simulation?: boolean
+  /** How long a peer that broke protocol rules is refused, in ms. @default 60000 */
+  banMs?: number
   /** Receives every log record. @default discard */
   onLog?: (record: LogRecord) => void
 }
@@ -96,6 +101,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   private maintenanceTimer?: NodeJS.Timeout
   private cacheSaveTimer?: NodeJS.Timeout
   private readonly shutdown = new AbortController()
+  private readonly bans = new Map<string, number>()
   /** Resolves when the first bootstrap round has finished. */
   bootstrapped: Promise<BootstrapReport> = new Promise(() => {})
 
@@ -150,7 +156,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
         maxNeighbours: this.init.maxNeighbours,
         onChange: neighbours => this.safeDispatchEvent('neighbours:change', { detail: { neighbours } })
       })
-      this.pex = new PeerExchange({ libp2p, neighbours: () => this.neighbourSet?.list() ?? [], drops: this.drops, log: this.log.child('pex') })
+      this.pex = new PeerExchange({ libp2p, neighbours: () => this.neighbourSet?.list() ?? [], drops: this.drops, log: this.log.child('pex'), penalise: (p, r) => this.penalise(p, r) })
       await this.pex.start()
       this.neighbourSet.start()
       this.bootstrapper = new Bootstrapper({
@@ -189,7 +195,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
         listen,
         mdns: this.init.mdns ?? true,
         privateAddresses: this.init.privateAddresses ?? true,
-        simulation: this.init.simulation
+        simulation: this.init.simulation,
+        isBanned: id => this.isBanned(id)
       })
     } catch (err) {
       const msg = errorMessage(err)
@@ -201,6 +208,22 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       }
       throw err
     }
+  }
+
+  /** Disconnects a misbehaving peer and refuses its connections for a while. */
+  penalise (peer: PeerId, reason: string): void {
+    const id = peer.toString()
+    this.bans.set(id, Date.now() + (this.init.banMs ?? DEFAULT_BAN_MS))
+    this.log.warn(`Disconnected ${id.slice(-8)} for ${Math.round((this.init.banMs ?? DEFAULT_BAN_MS) / 1000)} s: ${reason}`)
+    void this._libp2p?.hangUp(peer).catch(() => {})
+  }
+
+  isBanned (id: string): boolean {
+    const until = this.bans.get(id)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    this.bans.delete(id)
+    return false
   }
 
   /** Re-forms the mesh: with no peers rerun bootstrap (cached peers come back), else top up via PEX. */

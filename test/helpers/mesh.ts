@@ -20,6 +20,8 @@ export async function startTestNode (init: MeshNodeInit = {}): Promise<MeshNode>
   const node = createMeshNode({
     listen: LOOPBACK_LISTEN,
     mdns: false,
+    // Many nodes share 127.0.0.1 here: lift the per-host inbound connection rate limit.
+    simulation: true,
     ...init,
     dataDir: init.dataDir ?? await tempDir(),
     onLog: verbose ? r => console.error(formatLogRecord(r)) : undefined

@@ -44,7 +44,7 @@ export function parsePeerAddress (text: string): { peerId: string, addr: Multiad
   try {
     addr = multiaddr(trimmed)
   } catch (err) {
-    throw new Error(`invalid multiaddr: ${(err as Error).message}`)
+    throw new Error(`invalid multiaddr: ${(err as Error).message}`, { cause: err })
   }
   const id = addr.getComponents().findLast(c => c.name === 'p2p')?.value
   if (id === undefined) throw new Error('multiaddr has no /p2p/<peerId> part')

@@ -31,6 +31,8 @@ export interface PeerExchangeInit {
   neighbours: () => string[]
   drops: DropCounters
   log: Logger
+  /** Disconnects (and temporarily bans) a peer that broke the protocol. */
+  penalise: (peer: PeerId, reason: string) => void
 }
 
 export class PeerExchange {
@@ -47,8 +49,9 @@ export class PeerExchange {
       handle: (req, { peer }) => this.answer(req.limit, peer),
       onBadMessage: (reason: BadMessageReason, { peer }, detail) => {
         drops.add('pex', reason)
-        log.warn(`Dropped ${reason} peer-exchange message from ${peer.toString().slice(-8)} (${detail}); disconnecting`)
-        void libp2p.hangUp(peer).catch(() => {})
+        log.debug(`Dropped ${reason} peer-exchange message from ${peer.toString().slice(-8)}: ${detail}`)
+        // Over-rate requests are only dropped; broken frames cost the connection.
+        if (reason !== 'rate-limited') this.init.penalise(peer, `${reason} peer-exchange message`)
       }
     })
   }

@@ -35,6 +35,8 @@ export interface MeshLibp2pInit {
   /** Relax per-host limits that throttle many nodes on one IP (simulations only). */
   simulation?: boolean
   maxConnections?: number
+  /** Peers refused on inbound and outbound connections (e.g. banned for misbehaving). */
+  isBanned?: (peerId: string) => boolean
 }
 
 export async function createMeshLibp2p (init: MeshLibp2pInit): Promise<MeshLibp2p> {
@@ -48,6 +50,10 @@ export async function createMeshLibp2p (init: MeshLibp2pInit): Promise<MeshLibp2
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    connectionGater: {
+      denyDialPeer: peer => init.isBanned?.(peer.toString()) ?? false,
+      denyInboundEncryptedConnection: peer => init.isBanned?.(peer.toString()) ?? false
+    },
     connectionManager: {
       maxConnections: init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       ...(init.simulation === true ? { inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 1000 } : {})

@@ -1,0 +1,13 @@
+// `npm start`: build if needed, then run a node on the embedded defaults (data dir in the user's home,
+// default ports, no outside server). Extra arguments go to `continuum node start`.
+import { spawn, spawnSync } from 'node:child_process'
+import path from 'node:path'
+
+const root = path.resolve(import.meta.dirname, '..')
+const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--if-needed'], { stdio: 'inherit' })
+if (built.status !== 0) process.exit(built.status ?? 1)
+const child = spawn(process.execPath, [path.join(root, 'bin', 'continuum.js'), 'node', 'start', ...process.argv.slice(2)], { stdio: 'inherit' })
+// Ctrl+C reaches the child through the terminal's process group; forward TERM explicitly.
+process.on('SIGTERM', () => child.kill('SIGTERM'))
+process.on('SIGINT', () => {})
+child.on('exit', code => process.exit(code ?? 0))

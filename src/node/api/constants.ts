@@ -1,0 +1,5 @@
+/** Default port of the local API (127.0.0.1 only). */
+export const DEFAULT_API_PORT = 4180
+/** File in the data dir that tells the CLI where the running node's API is. */
+export const API_INFO_FILE = 'api.json'
+export const MAX_BODY_BYTES = 1024 * 1024
