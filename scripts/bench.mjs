@@ -4,7 +4,8 @@ import { build } from 'esbuild'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
-import { nodeBundle } from './esbuild-options.mjs'
+import { ensureModel } from './build-model.mjs'
+import { nodeBundle, workerEntryPoints } from './esbuild-options.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const [name, ...rest] = process.argv.slice(2)
@@ -17,6 +18,8 @@ if (!name || !available.includes(name)) {
 }
 const entry = existsSync(path.join(root, 'bench', `${name}.ts`)) ? path.join(root, 'bench', `${name}.ts`) : path.join(root, 'bench', name, 'index.ts')
 const outfile = path.join(root, 'out', 'bench', `${name}.cjs`)
-await build({ ...nodeBundle, entryPoints: [entry], outfile })
+// Worker bundles go next to the bench bundle (the code that starts a worker looks for it beside itself).
+await build({ ...nodeBundle, entryPoints: [{ in: entry, out: name }, ...workerEntryPoints], outdir: path.dirname(outfile), outExtension: { '.js': '.cjs' } })
+await ensureModel({ log: m => console.error(`build-model: ${m}`) })
 const result = spawnSync(process.execPath, ['--enable-source-maps', '--expose-gc', outfile, ...rest], { stdio: 'inherit', cwd: root, env: { ...process.env, CONTINUUM_ROOT: root } })
 process.exit(result.status ?? 1)

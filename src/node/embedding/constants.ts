@@ -1,0 +1,18 @@
+/** Hugging Face id of the model the vectors come from (stored with vectors so indexes can tell models apart). */
+export const MODEL_ID = 'sentence-transformers/all-MiniLM-L6-v2'
+/** Folder name of the built model (scripts/build-model.mjs writes models/<MODEL_DIR_NAME>/). */
+export const MODEL_DIR_NAME = 'all-MiniLM-L6-v2'
+/** Length of each vector. */
+export const DIMENSIONS = 384
+/** Model window in word pieces, [CLS] and [SEP] included; longer texts are truncated (sentence-transformers' setting). */
+export const MAX_TOKENS = 256
+/** Texts per forward pass. Larger batches amortise per-call overhead but pad more and hold the worker longer. */
+export const DEFAULT_BATCH_SIZE = 32
+/** onnxruntime intra-op threads: one, so embedding never competes with the editor for more than one core. */
+export const DEFAULT_THREADS = 1
+/** Environment variable that overrides where the built model is looked for. */
+export const MODEL_DIR_ENV = 'CONTINUUM_MODEL_DIR'
+/** File name of the bundled worker (emitted next to every bundle that uses the embedder). */
+export const WORKER_FILE = 'embedding-worker.cjs'
+/** Files the model folder must contain. */
+export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']

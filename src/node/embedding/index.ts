@@ -1,0 +1,346 @@
+// Offline sentence embeddings (all-MiniLM-L6-v2, 384 dimensions, mean-pooled, L2-normalised) computed in a worker
+// thread with transformers.js + onnxruntime-node. The model is built locally by scripts/build-model.mjs; nothing is
+// downloaded. Cosine similarity of two vectors is their dot product.
+import { Worker } from 'node:worker_threads'
+import { DEFAULT_BATCH_SIZE, DEFAULT_THREADS, DIMENSIONS, MAX_TOKENS, MODEL_ID } from './constants'
+import { AbortError, EmbedderClosedError, EmbeddingWorkerError, EmptyTextError, InvalidTextError, ModelNotFoundError } from './errors'
+import { resolveModelDir, resolveWorkerPath } from './model-dir'
+import type { EmbedRequest, SerializedError, WorkerData, WorkerMessage } from './protocol'
+
+export * from './errors'
+export { DIMENSIONS, MAX_TOKENS, MODEL_ID } from './constants'
+
+export interface EmbedderInit {
+  /**
+   * Folder of the built model (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx).
+   * @default $CONTINUUM_MODEL_DIR, else the nearest `models/all-MiniLM-L6-v2` above this bundle
+   */
+  modelDir?: string
+  /**
+   * The bundled worker script.
+   * @default `embedding-worker.cjs` in this bundle's folder (or the nearest folder above it)
+   */
+  workerPath?: string
+  /**
+   * Texts per forward pass; a call with more texts is split, and other calls' batches interleave with it.
+   * @default 32
+   */
+  batchSize?: number
+  /**
+   * onnxruntime intra-op threads.
+   * @default 1
+   */
+  threads?: number
+}
+
+export interface EmbedOptions {
+  signal?: AbortSignal
+  /** Called after each batch with the number of texts embedded so far. */
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface EmbedResult {
+  /** One vector per text, in input order: `dimensions` floats, unit length. */
+  vectors: Float32Array[]
+  /** Word pieces per text, [CLS] and [SEP] included, before truncation. */
+  tokens: number[]
+  /** Whether the text was longer than the model window (`maxTokens`) and only its start was embedded. */
+  truncated: boolean[]
+}
+
+export interface Embedder {
+  /** Which model the vectors come from; vectors of different models must not be compared. */
+  readonly modelId: string
+  readonly dimensions: number
+  /** Model window in word pieces ([CLS] and [SEP] included); the rest of a longer text is ignored. */
+  readonly maxTokens: number
+  /**
+   * Starts the worker and loads the model (otherwise done by the first embed call). Rejects with
+   * ModelNotFoundError, WorkerNotFoundError or EmbeddingWorkerError.
+   * @returns the model load time in the worker, in ms
+   */
+  load(options?: { signal?: AbortSignal }): Promise<number>
+  /** Embeds texts in order. Rejects with EmptyTextError for an empty or whitespace-only text. */
+  embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]>
+  /** Like embed, and also says which texts were truncated to the model window. */
+  embedDetailed(texts: string[], options?: EmbedOptions): Promise<EmbedResult>
+  embedOne(text: string, options?: { signal?: AbortSignal }): Promise<Float32Array>
+  /** Stops the worker. Pending calls reject with EmbedderClosedError; so do later ones. Idempotent. */
+  close(): Promise<void>
+}
+
+export function createEmbedder (init: EmbedderInit = {}): Embedder {
+  return new WorkerEmbedder(init)
+}
+
+/** A caller's request, split into batches that are sent to the worker one at a time. */
+interface Job {
+  texts: string[]
+  batches: number[][] // indices into texts
+  result: EmbedResult
+  done: number
+  inFlight: number
+  options: EmbedOptions
+  resolve: (result: EmbedResult) => void
+  reject: (err: unknown) => void
+  cleanup: () => void
+}
+
+class WorkerEmbedder implements Embedder {
+  readonly modelId = MODEL_ID
+  readonly dimensions = DIMENSIONS
+  readonly maxTokens = MAX_TOKENS
+  private readonly batchSize: number
+  private readonly threads: number
+  private worker: Worker | undefined
+  private ready: Promise<number> | undefined
+  private rejectReady: ((err: Error) => void) | undefined
+  /** Jobs with batches still to send, served round-robin so a short query is not stuck behind a bulk job. */
+  private readonly jobs: Job[] = []
+  private readonly inFlight = new Map<number, { job: Job, indices: number[] }>()
+  private nextId = 0
+  private closed = false
+  private loads = 0 // load() calls waiting; they keep the worker referenced
+
+  constructor (private readonly init: EmbedderInit) {
+    this.batchSize = Math.max(1, Math.floor(init.batchSize ?? DEFAULT_BATCH_SIZE))
+    this.threads = Math.max(1, Math.floor(init.threads ?? DEFAULT_THREADS))
+  }
+
+  async load (options: { signal?: AbortSignal } = {}): Promise<number> {
+    if (this.closed) throw new EmbedderClosedError()
+    this.loads++
+    try {
+      const ready = this.start()
+      this.updateRef()
+      return await raceAbort(ready, options.signal)
+    } finally {
+      this.loads--
+      this.updateRef()
+    }
+  }
+
+  async embed (texts: string[], options?: EmbedOptions): Promise<Float32Array[]> {
+    return (await this.embedDetailed(texts, options)).vectors
+  }
+
+  async embedOne (text: string, options?: { signal?: AbortSignal }): Promise<Float32Array> {
+    return (await this.embedDetailed([text], options)).vectors[0]
+  }
+
+  async embedDetailed (texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    if (!Array.isArray(texts)) throw new InvalidTextError(-1, typeof texts)
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new InvalidTextError(i, t === null ? 'null' : typeof t)
+      if (t.trim() === '') throw new EmptyTextError(i)
+    })
+    if (this.closed) throw new EmbedderClosedError()
+    options.signal?.throwIfAborted()
+    const result: EmbedResult = { vectors: new Array(texts.length), tokens: new Array(texts.length), truncated: new Array(texts.length) }
+    if (texts.length === 0) return result
+    await raceAbort(this.start(), options.signal)
+    if (this.closed) throw new EmbedderClosedError()
+
+    // Batch texts of similar length together so little compute goes to padding (length in characters is a
+    // good enough proxy for length in word pieces).
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length)
+    const batches: number[][] = []
+    for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize))
+
+    return await new Promise<EmbedResult>((resolve, reject) => {
+      const job: Job = { texts, batches, result, done: 0, inFlight: 0, options, resolve, reject, cleanup: () => {} }
+      const signal = options.signal
+      if (signal != null) {
+        const onAbort = (): void => this.fail(job, abortReason(signal))
+        signal.addEventListener('abort', onAbort, { once: true })
+        job.cleanup = () => signal.removeEventListener('abort', onAbort)
+      }
+      this.jobs.push(job)
+      this.updateRef()
+      this.pump()
+    })
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const err = new EmbedderClosedError()
+    for (const job of [...this.jobs, ...[...this.inFlight.values()].map(b => b.job)]) this.fail(job, err)
+    this.inFlight.clear()
+    this.rejectReady?.(err) // a call still waiting for the model to load
+    const worker = this.worker
+    this.worker = undefined
+    if (worker != null) await worker.terminate()
+  }
+
+  /** Starts the worker once; resolves when the model is loaded (with its load time in ms). */
+  private start (): Promise<number> {
+    if (this.ready != null) return this.ready
+    const ready = new Promise<number>((resolve, reject) => {
+      this.rejectReady = reject
+      // Resolved here, not in createEmbedder, so that a missing model surfaces as a rejected call.
+      const modelDir = resolveModelDir(this.init.modelDir, __dirname)
+      const workerPath = resolveWorkerPath(this.init.workerPath, __dirname)
+      const workerData: WorkerData = { modelDir, threads: this.threads, maxTokens: this.maxTokens }
+      const worker = new Worker(workerPath, { workerData, stdout: false, stderr: false })
+      this.worker = worker
+      let loaded = false
+      worker.on('message', (message: WorkerMessage) => {
+        switch (message.type) {
+          case 'ready':
+            loaded = true
+            resolve(message.loadMs)
+            this.updateRef()
+            this.pump()
+            break
+          case 'load-error':
+            reject(loadError(message.error, modelDir))
+            void this.crashed(worker, loadError(message.error, modelDir))
+            break
+          case 'result':
+            this.onResult(message.id, message.vectors, message.tokens)
+            break
+          case 'error':
+            this.onBatchError(message.id, message.error)
+            break
+        }
+      })
+      worker.on('error', (err) => {
+        const wrapped = new EmbeddingWorkerError(`embedding worker failed: ${err.message}`, { cause: err })
+        if (!loaded) reject(wrapped)
+        void this.crashed(worker, wrapped)
+      })
+      worker.on('exit', (code) => {
+        if (this.worker !== worker) return // closed or replaced
+        const err = new EmbeddingWorkerError(`embedding worker exited unexpectedly (code ${code})`)
+        if (!loaded) reject(err)
+        void this.crashed(worker, err)
+      })
+    })
+    this.ready = ready
+    // A failed load is not cached: the next call tries again (e.g. after `npm run build:model`).
+    // (This handler also keeps a rejection nobody awaits from being reported as unhandled.)
+    ready.then(() => { this.rejectReady = undefined }, () => {
+      this.rejectReady = undefined
+      if (this.ready === ready) this.ready = undefined
+    })
+    return ready
+  }
+
+  /** The worker died or could not load: fail everything pending; the next call starts a fresh worker. */
+  private async crashed (worker: Worker, err: Error): Promise<void> {
+    if (this.worker !== worker) return
+    this.worker = undefined
+    this.ready = undefined
+    for (const job of [...this.jobs, ...[...this.inFlight.values()].map(b => b.job)]) this.fail(job, err)
+    this.inFlight.clear()
+    await worker.terminate()
+  }
+
+  /** Sends the next batch if the worker is idle. */
+  private pump (): void {
+    const worker = this.worker
+    if (worker == null || this.inFlight.size > 0 || this.jobs.length === 0 || this.closed) return
+    if (this.ready == null) return
+    const job = this.jobs.shift() as Job
+    const indices = job.batches.shift() as number[]
+    if (job.batches.length > 0) this.jobs.push(job) // round-robin
+    const id = this.nextId++
+    this.inFlight.set(id, { job, indices })
+    job.inFlight++
+    const request: EmbedRequest = { type: 'embed', id, texts: indices.map(i => job.texts[i]) }
+    worker.postMessage(request)
+  }
+
+  private onResult (id: number, vectors: Float32Array, tokens: number[]): void {
+    const batch = this.inFlight.get(id)
+    this.inFlight.delete(id)
+    if (batch != null) {
+      const { job, indices } = batch
+      job.inFlight--
+      if (!isSettled(job)) {
+        indices.forEach((textIndex, k) => {
+          job.result.vectors[textIndex] = vectors.slice(k * this.dimensions, (k + 1) * this.dimensions)
+          job.result.tokens[textIndex] = tokens[k]
+          job.result.truncated[textIndex] = tokens[k] > this.maxTokens
+        })
+        job.done += indices.length
+        try {
+          job.options.onProgress?.(job.done, job.texts.length)
+        } catch (err) {
+          this.fail(job, err)
+        }
+        if (!isSettled(job) && job.done === job.texts.length) {
+          settle(job)
+          job.resolve(job.result)
+        }
+      }
+    }
+    this.updateRef()
+    this.pump()
+  }
+
+  private onBatchError (id: number, error: SerializedError): void {
+    const batch = this.inFlight.get(id)
+    this.inFlight.delete(id)
+    if (batch != null) {
+      batch.job.inFlight--
+      this.fail(batch.job, new EmbeddingWorkerError(`embedding failed: ${error.name}: ${error.message}`))
+    }
+    this.updateRef()
+    this.pump()
+  }
+
+  /** Rejects a job and drops its unsent batches (a batch already in the worker finishes and is discarded). */
+  private fail (job: Job, err: unknown): void {
+    if (isSettled(job)) return
+    settle(job)
+    const at = this.jobs.indexOf(job)
+    if (at >= 0) this.jobs.splice(at, 1)
+    job.batches.length = 0
+    job.reject(err)
+    this.updateRef()
+  }
+
+  /** Keep the process alive only while there is work; an idle embedder must not prevent exit. */
+  private updateRef (): void {
+    const worker = this.worker
+    if (worker == null) return
+    if (this.jobs.length > 0 || this.inFlight.size > 0 || this.loads > 0) worker.ref()
+    else worker.unref()
+  }
+}
+
+const settledJobs = new WeakSet<Job>()
+function isSettled (job: Job): boolean {
+  return settledJobs.has(job)
+}
+function settle (job: Job): void {
+  settledJobs.add(job)
+  job.cleanup()
+}
+
+function abortReason (signal: AbortSignal): unknown {
+  return signal.reason ?? new AbortError()
+}
+
+/** Resolves like `promise`, or rejects as soon as `signal` aborts (the underlying work is not cancelled). */
+async function raceAbort<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal == null) return await promise
+  signal.throwIfAborted()
+  let onAbort: (() => void) | undefined
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortReason(signal))
+      signal.addEventListener('abort', onAbort, { once: true })
+    })])
+  } finally {
+    if (onAbort != null) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function loadError (error: SerializedError, modelDir: string): Error {
+  // transformers.js reports a missing local file as a plain Error; tell the user how to get the model.
+  if (/could not locate file|no such file|ENOENT/i.test(error.message)) return new ModelNotFoundError([modelDir], error.message)
+  return new EmbeddingWorkerError(`embedding model failed to load from ${modelDir}: ${error.message}`)
+}

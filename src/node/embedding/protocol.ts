@@ -1,0 +1,32 @@
+// Messages between the embedder (caller's thread) and its worker thread.
+
+export interface WorkerData {
+  modelDir: string
+  threads: number
+  /** Model window in word pieces, [CLS] and [SEP] included. */
+  maxTokens: number
+}
+
+export interface EmbedRequest {
+  type: 'embed'
+  id: number
+  texts: string[]
+}
+
+export type WorkerMessage =
+  | { type: 'ready', loadMs: number }
+  | { type: 'load-error', error: SerializedError }
+  /** vectors: texts.length × dimensions, row-major; tokens: word pieces per text before truncation. */
+  | { type: 'result', id: number, vectors: Float32Array, tokens: number[] }
+  | { type: 'error', id: number, error: SerializedError }
+
+export interface SerializedError {
+  name: string
+  message: string
+  stack?: string
+}
+
+export function serializeError (err: unknown): SerializedError {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack }
+  return { name: 'Error', message: String(err) }
+}

@@ -1,0 +1,91 @@
+// Worker-thread entry (bundled on its own as embedding-worker.cjs): loads the model once, then embeds the batches
+// it is sent, one at a time. Inference is CPU-bound for milliseconds per text; running it here keeps the caller's
+// event loop (the editor, the mesh node) free.
+import { env, mean_pooling, pipeline, Tensor, type FeatureExtractionPipeline } from '@huggingface/transformers'
+import path from 'node:path'
+import { parentPort, workerData } from 'node:worker_threads'
+import { serializeError, type EmbedRequest, type WorkerData, type WorkerMessage } from './protocol'
+
+const port = parentPort
+if (port == null) throw new Error('embedding-worker must run in a worker thread')
+const { modelDir, threads, maxTokens } = workerData as WorkerData
+
+// Local files only: nothing is ever downloaded, and nothing is written to a cache.
+env.allowRemoteModels = false
+env.allowLocalModels = true
+env.useBrowserCache = false
+env.useFSCache = false
+env.localModelPath = path.dirname(modelDir) + path.sep
+
+const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer)
+
+async function load (): Promise<FeatureExtractionPipeline> {
+  return await pipeline('feature-extraction', path.basename(modelDir), {
+    dtype: 'fp32',
+    device: 'cpu',
+    local_files_only: true,
+    session_options: {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      // Idle threads must not spin (burning a core inside VS Code between batches).
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }
+    }
+  })
+}
+
+/**
+ * What the feature-extraction pipeline does with `{ pooling: 'mean', normalize: true }` (tokenize, run the BERT,
+ * mask-aware mean pooling, L2 normalisation), with one difference: transformers.js truncates a long text by cutting
+ * the token list, which drops the closing [SEP]; sentence-transformers (the reference for this model) keeps it,
+ * so a truncated text is the first maxTokens - 2 word pieces between [CLS] and [SEP] here too.
+ */
+async function embed (extractor: FeatureExtractionPipeline, texts: string[]): Promise<{ vectors: Float32Array, tokens: number[] }> {
+  const tokenizer = extractor.tokenizer
+  const encoded = texts.map(t => tokenizer.encode(t)) // [CLS] … [SEP]
+  const tokens = encoded.map(ids => ids.length)
+  const windowed = encoded.map(ids => ids.length <= maxTokens ? ids : [...ids.slice(0, maxTokens - 1), ids[ids.length - 1]])
+  const n = texts.length
+  const seq = Math.max(...windowed.map(ids => ids.length))
+  const padId = BigInt((tokenizer as { pad_token_id?: number }).pad_token_id ?? 0)
+  const inputIds = new BigInt64Array(n * seq).fill(padId)
+  const mask = new BigInt64Array(n * seq)
+  windowed.forEach((ids, row) => {
+    for (let j = 0; j < ids.length; j++) {
+      inputIds[row * seq + j] = BigInt(ids[j])
+      mask[row * seq + j] = 1n
+    }
+  })
+  const attentionMask = new Tensor('int64', mask, [n, seq])
+  const inputs = {
+    input_ids: new Tensor('int64', inputIds, [n, seq]),
+    attention_mask: attentionMask,
+    token_type_ids: new Tensor('int64', new BigInt64Array(n * seq), [n, seq])
+  }
+  const outputs = await (extractor.model as unknown as (inputs: Record<string, Tensor>) => Promise<{ last_hidden_state: Tensor }>)(inputs)
+  const pooled = mean_pooling(outputs.last_hidden_state, attentionMask).normalize(2, -1)
+  const data = pooled.data
+  if (!(data instanceof Float32Array)) throw new Error(`unexpected output type ${pooled.type}`)
+  // Send exactly the vectors' bytes (transferred, not copied).
+  const vectors = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice()
+  return { vectors, tokens }
+}
+
+const started = performance.now()
+load().then(extractor => {
+  // One request at a time, in order: the caller's side already queues and batches.
+  let chain = Promise.resolve()
+  port.on('message', (request: EmbedRequest) => {
+    chain = chain.then(async () => {
+      try {
+        const { vectors, tokens } = await embed(extractor, request.texts)
+        send({ type: 'result', id: request.id, vectors, tokens }, [vectors.buffer as ArrayBuffer])
+      } catch (err) {
+        send({ type: 'error', id: request.id, error: serializeError(err) })
+      }
+    })
+  })
+  send({ type: 'ready', loadMs: performance.now() - started })
+}, (err: unknown) => {
+  send({ type: 'load-error', error: serializeError(err) })
+})
