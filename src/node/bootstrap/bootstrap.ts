@@ -51,6 +51,8 @@ export interface BootstrapInit {
 
 export class Bootstrapper {
   private mdnsFound = new Set<string>()
+  /** The mDNS line of the report stays live: discovery goes on after bootstrap. */
+  private mdnsReport?: StrategyReport
   private readonly mdnsDialing = new Set<string>()
   private readonly controller = new AbortController()
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { this.discovered(evt.detail) }
@@ -70,7 +72,13 @@ export class Bootstrapper {
   private discovered (info: PeerInfo): void {
     const id = info.id.toString()
     if (info.multiaddrs.length === 0) return
-    this.mdnsFound.add(id)
+    if (!this.mdnsFound.has(id)) {
+      this.mdnsFound.add(id)
+      if (this.mdnsReport !== undefined) {
+        this.updateMdnsReport(this.mdnsReport)
+        this.init.log.info(`${this.mdnsReport.summary} (new: ${id.slice(-8)})`)
+      }
+    }
     const { libp2p } = this.init
     if (libp2p.getConnections(info.id).length > 0 || this.mdnsDialing.has(id) || this.mdnsDialing.size >= DIAL_CONCURRENCY) return
     this.mdnsDialing.add(id)
@@ -108,9 +116,15 @@ export class Bootstrapper {
   private async runMdns (): Promise<StrategyReport | null> {
     if (!this.init.mdns) return null
     await delay(MDNS_REPORT_WINDOW_MS, { signal: this.controller.signal }).catch(() => {})
-    const found = [...this.mdnsFound]
-    const connected = found.filter(id => this.isConnected(id)).length
-    return { strategy: 'mdns', found: found.length, connected, problems: [], summary: `Found ${found.length} peer${found.length === 1 ? '' : 's'} on local network` }
+    this.mdnsReport ??= { strategy: 'mdns', found: 0, connected: 0, problems: [], summary: '' }
+    this.updateMdnsReport(this.mdnsReport)
+    return this.mdnsReport
+  }
+
+  private updateMdnsReport (r: StrategyReport): void {
+    r.found = this.mdnsFound.size
+    r.connected = [...this.mdnsFound].filter(id => this.isConnected(id)).length
+    r.summary = `Found ${r.found} peer${r.found === 1 ? '' : 's'} on local network`
   }
 
   private async runCached (): Promise<StrategyReport> {
