@@ -1,0 +1,89 @@
+/**
+ * @packageDocumentation
+ * The token ledger: a plain library (no networking) that a node uses to keep its own account chain and
+ * to validate and store the chains of every other account it fetches.
+ *
+ * ## Model
+ * Every account (= an Ed25519 PeerId) owns an append-only chain. Block n names block n-1's sha-256 hash in
+ * `prev`, is signed by the owner, and states the balance after it. Kinds:
+ * - `join` (seq 0): carries the join proof-of-work; credits the new-user grant (100).
+ * - `grant`: one-time bonuses with evidence: `first-adapter` (50; a download receipt signed by another
+ *   account for an adapter this account hosts, plus that downloader's join block, so every fake downloader
+ *   costs a PoW) and `early-adopter` (500; see below).
+ * - `send`: pays another joined account. `charge`: pays a host for a verified download and embeds the
+ *   download receipt signed by the downloader (content id, bytes, host, price, priced flag, time).
+ * - `receive`: embeds the payer's signed `send` or `charge` block; each payment can be received once.
+ * - `reward`: `hosting` 0.1 per download receipt (at most 10 per adapter per reward period, one day, judged
+ *   by the downloader-signed receipt time), `compute` 50% of the cost in a requester-signed receipt,
+ *   `relay` 0.01 per hop in a search-origin-signed receipt, `rating` 1.0 for rating an adapter the account
+ *   paid at least 1 token for (the charge must be earlier in its own chain).
+ * Amounts are integer micro-tokens (1 token = 1,000,000 units; `formatTokens` / `parseTokens` convert).
+ * A block's hash is sha-256 over the canonical JSON (sorted keys, integers only) of every member except
+ * `hash` and `sig`; `sig` is Ed25519 over ("continuum-ledger/block/v1\n" ‖ hash bytes), base64url.
+ *
+ * ## Validation
+ * `validateBlock(state, block, ctx)` is pure: integrity (bad-hash, bad-signature), position (replay,
+ * fork, out-of-order, wrong-previous), time, then the kind's rules and the balance (overdraft,
+ * bad-balance, pow-too-weak, receive-without-send, double-receive, bad-evidence, duplicate-evidence,
+ * duplicate-grant, not-early, reward-cap-exceeded, …). Two validly signed blocks of one account with the
+ * same `prev` form a `DoubleSpendProof` that `verifyDoubleSpendProof` checks with nothing else. A node that
+ * verifies one sets the account's reputation to 0, stops extending its chain and refuses its payments
+ * (receives of its sends/charges) from then on. Receives already made by other accounts stay valid: which
+ * of the two forked branches "really" paid cannot be decided without consensus, and undoing them would make
+ * every node's verdict depend on when it learned of the fork.
+ *
+ * ## Store and sync
+ * `openLedger({ privateKey, dir })` keeps everything in one append-only, checksummed, fsynced log
+ * (src/node/storage) and re-verifies every block on load. For the networking layer: gossip `heads()`,
+ * compare with `diffHeads(local, remote)`, fetch ranges with `blocksAfter(account, seq)`, feed them to
+ * `ingest(blocks, { from })`, broadcast the `proofs` it returns (or listen to `'double-spend'`), and pass
+ * received proofs to `ingestProof`. Wire bytes are `encodeBlock` / `decodeBlock` (schema-checked).
+ *
+ * ## The early-adopter rule: "joined before 1,000 users", without consensus
+ * There is no global clock or count, so each node judges by its own view. The join PoW puzzle includes the
+ * join time, so that time cannot be changed after solving without solving again. A node orders all join
+ * blocks it holds by (PoW time, join hash) and accepts an `early-adopter` grant when the claimant's join is
+ * among the first 1,000 in that order at the moment the grant is validated (on reload the log is replayed
+ * in arrival order, so the verdict comes out the same). A node that does not hold the claimant's join
+ * cannot judge and rejects the grant (`bad-evidence`); it should fetch the join and retry.
+ * What this cannot guarantee:
+ * - Agreement. Two nodes with different sets of joins can disagree: a node that already holds 1,000 earlier
+ *   joins rejects a grant that a less-connected node accepted, and from then on cannot validate the rest of
+ *   that chain (its balance depends on the grant). Such an account is effectively partitioned.
+ * - Honest times. The PoW binds a time but does not prove it: anyone can solve a puzzle today with a
+ *   back-dated time (only future times are refused, beyond 10 minutes of skew). An attacker can therefore
+ *   mint early-adopter accounts at the cost of one PoW (about 1 s) each while some node still counts fewer
+ *   than 1,000 joins before the back-dated time. Raising the difficulty raises that cost; it cannot remove it.
+ * - A fixed total. Each node's first 1,000 may differ, so more than 1,000 accounts can hold the bonus overall.
+ * It is a bootstrap incentive, as cheap to game as a join; the reputation of the account still starts at 0.5.
+ *
+ * ## Reputation (reputation.ts)
+ * 0 for a proven fork; otherwise (good + 1) / (good + 5·bad + 2) with good = verified deliveries (distinct
+ * download receipts naming the account as host) + payments made (its send/charge blocks), bad = blocks it
+ * sent that failed validation (0.1 for a replay or an early block, which honest gossip can produce) + data it
+ * served that failed verification (`reportBadData`). A newcomer is at 0.5.
+ *
+ * @example
+ * const ledger = await openLedger({ privateKey, dir: path.join(dataDir, 'ledger') })
+ * await ledger.join()                         // ~1 s of PoW, +100 tokens
+ * await ledger.ingest(blocksFromPeer, { from: peerId })
+ * await ledger.send(friend, tokens(10), 'thanks')
+ */
+export { openLedger, Ledger, blockWireBytes } from './ledger'
+export type { LedgerInit, LedgerEvents, ChainHead, IngestResult, LoadReport, LedgerStats, HistoryEntry, DownloadPayment, Rejection, WalletInfo } from './ledger'
+export { diffHeads, type HeadsDiff } from './sync'
+export {
+  validateBlock, applyBlock, createChainState, headHash, makeDoubleSpendProof, verifyDoubleSpendProof, unpricedCharge, rewardPeriod
+} from './validate'
+export type { ChainState, RejectReason, ValidationContext, Verdict } from './validate'
+export {
+  createSigner, sealBlock, blockBody, computeBlockHash, checkBlockIntegrity, signReceipt, verifyReceipt, receiptHash, receiptSigner,
+  encodeBlock, decodeBlock, parseBlock, isAccountId, type Signer, type ParseResult
+} from './block'
+export { solveJoinPow, verifyJoinPow, joinPowDigest, leadingZeroBits, type JoinPow, type SolveJoinPowOptions } from './pow'
+export { reputationScore, type ReputationInputs } from './reputation'
+export { tokens, parseTokens, formatTokens, isAmount } from './amount'
+export { canonicalJson, sha256Hex } from './canonical'
+export * from './schema'
+export * from './errors'
+export * from './constants'

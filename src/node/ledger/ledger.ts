@@ -1,0 +1,771 @@
+// The ledger store of one node: its own chain (appended and signed here) and every other account's chain
+// it has fetched (validated block by block before it is kept). All writes go through one queue, so a
+// check ("is the balance enough?") and the write it guards cannot interleave with another write.
+import path from 'node:path'
+import type { PrivateKey } from '@libp2p/interface'
+import { z } from 'zod'
+import { lockDirectory, openAppendLog, type AppendLog, type AppendLogRecovery, type DirectoryLock } from '../storage'
+import type { Logger } from '../util/logger'
+import { formatTokens, isAmount } from './amount'
+import { createSigner, encodeBlock, isAccountId, parseBlock, receiptHash, sealBlock, signReceipt, type Signer } from './block'
+import { canonicalBytes } from './canonical'
+import {
+  COMPUTE_REWARD_DENOMINATOR, COMPUTE_REWARD_NUMERATOR, DEFAULT_JOIN_DIFFICULTY, EARLY_ADOPTER_GRANT, FIRST_ADAPTER_GRANT,
+  HOSTING_REWARD, LEDGER_LOG_FILE, NEW_USER_GRANT, RATING_REWARD, RELAY_REWARD_PER_HOP
+} from './constants'
+import {
+  BlockRejectedError, ForkedAccountError, InsufficientBalanceError, InvalidAmountError, LedgerClosedError, NotJoinedError, UnknownPeerError
+} from './errors'
+import { solveJoinPow, type JoinPow } from './pow'
+import { reputationScore } from './reputation'
+import {
+  blockSchema, doubleSpendProofSchema, type Block, type BlockBody, type ChargeBlock, type ComputeReceipt, type DoubleSpendProof,
+  type DownloadReceipt, type JoinBlock, type ReceiveBlock, type RelayReceipt, type RewardBlock, type SendBlock, type GrantBlock
+} from './schema'
+import {
+  applyBlock, createChainState, headHash, makeDoubleSpendProof, unpricedCharge, validateBlock, verifyDoubleSpendProof,
+  type ChainState, type RejectReason, type ValidationContext, type Verdict
+} from './validate'
+import type { AbortOptions } from '../util/abort'
+
+export interface LedgerInit {
+  /** This node's Ed25519 key: its PeerId is the ledger's own account, and it signs own blocks and receipts. */
+  privateKey: PrivateKey
+  /** Directory holding the ledger's append log (and its lock). Omit for an in-memory ledger (tests, simulations). */
+  dir?: string
+  /**
+   * Network minimum join PoW difficulty (bits); blocks below it are rejected.
+   * @default DEFAULT_JOIN_DIFFICULTY (19)
+   */
+  minJoinDifficulty?: number
+  /** Clock used for new blocks and the future-time check. @default Date.now */
+  now?: () => number
+  logger?: Logger
+}
+
+/** The newest block of one account's chain as this node has it: what gossip exchanges. */
+export interface ChainHead { account: string, seq: number, hash: string }
+
+/** A block (or proof) this ledger refused, with the reason code. */
+export interface Rejection { reason: RejectReason | 'bad-proof', account?: string, seq?: number, hash?: string, detail?: string }
+
+export interface IngestResult {
+  accepted: Block[]
+  rejected: Rejection[]
+  /** Double-spend proofs this ingest produced (new ones only): broadcast them. */
+  proofs: DoubleSpendProof[]
+}
+
+export interface LoadReport {
+  /** Blocks re-verified and kept. */
+  blocks: number
+  /** Stored blocks that failed re-verification (and were left out). */
+  rejected: Rejection[]
+  /** What the append log cut off a torn tail, if anything. */
+  recovery: AppendLogRecovery | null
+}
+
+export interface LedgerStats {
+  account: string
+  balance: number
+  earned: number
+  spent: number
+  reputation: number
+  blocks: number
+  /** The own adapter that earned most (download payments + hosting rewards), if any. */
+  topAdapter: { contentId: string, earned: number } | null
+}
+
+export interface HistoryEntry {
+  seq: number
+  hash: string
+  kind: Block['kind']
+  time: number
+  /** Signed change of the balance, in units. */
+  delta: number
+  balance: number
+  /** The other account: payee of a send/charge, payer of a receive, host/downloader/... of a reward's receipt. */
+  counterparty?: string
+  memo?: string
+  contentId?: string
+  /** Grant or reward reason. */
+  reason?: string
+}
+
+export interface DownloadPayment {
+  /** Content id of the adapter bundle (after it verified). */
+  contentId: string
+  bytes: number
+  host: string
+  /** The adapter's price in units; omit when unpriced (then 1 token per started MB). */
+  price?: number
+}
+
+export interface WalletInfo { account: string, balance: number, reputation: number, forked: boolean, joined: boolean }
+
+interface Chain { state: ChainState, blocks: Block[], payments: number }
+
+/** Bad-data weights in tenths: a duplicate or early block can come from an honest gossip race. */
+const PENALTY_TENTHS: Partial<Record<RejectReason | 'bad-proof', number>> = { replay: 1, 'out-of-order': 1, fork: 0, 'forked-account': 0 }
+const DEFAULT_PENALTY_TENTHS = 10
+
+const recordSchema = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('block'), block: blockSchema }),
+  z.strictObject({ t: z.literal('proof'), proof: doubleSpendProofSchema }),
+  z.strictObject({ t: z.literal('bad'), peer: z.string().max(128), tenths: z.int().min(0).max(1_000_000) })
+])
+type LedgerRecord = z.infer<typeof recordSchema>
+
+const encodeRecord = (r: LedgerRecord): Uint8Array => canonicalBytes(r)
+
+export interface LedgerEvents {
+  /** A block was accepted (own or ingested) and is durable. */
+  block: CustomEvent<Block>
+  /** A double spend was proven (by this node, or a proof it verified). */
+  'double-spend': CustomEvent<DoubleSpendProof>
+  /** A block or proof from the network was refused. */
+  rejected: CustomEvent<Rejection & { from?: string }>
+}
+
+/** Opens (or creates) the ledger in `init.dir`, re-verifying every stored block. */
+export async function openLedger (init: LedgerInit, options: AbortOptions = {}): Promise<Ledger> {
+  const ledger = new Ledger(init)
+  await ledger.load(options)
+  return ledger
+}
+
+export class Ledger extends EventTarget {
+  /** The own account (PeerId text). */
+  readonly account: string
+  readonly minJoinDifficulty: number
+  private readonly signer: Signer
+  private readonly now: () => number
+  private readonly logger: Logger | undefined
+  private readonly dir: string | undefined
+  private log: AppendLog | null = null
+  private lock: DirectoryLock | null = null
+  private closed = false
+  private failure: Error | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+
+  private readonly chains = new Map<string, Chain>()
+  private readonly forks = new Map<string, DoubleSpendProof>()
+  /** Known joins sorted by (PoW time, hash): the order early-adopter grants are judged by. */
+  private readonly joinOrder: Array<{ time: number, hash: string, account: string }> = []
+  /** First embedded copy seen of another account's block (`account/seq`), to catch forks hidden in evidence. */
+  private readonly embedded = new Map<string, Block>()
+  /** Payments to the own account not yet received, by hash. */
+  private readonly incoming = new Map<string, SendBlock | ChargeBlock>()
+  /** Distinct download receipts naming each host. */
+  private readonly deliveries = new Map<string, Set<string>>()
+  /** Bad-data weight per peer, in tenths. */
+  private readonly badTenths = new Map<string, number>()
+  private readonly rejectCounts = new Map<string, number>()
+  /** Own earnings per content id (payments for downloads + hosting rewards). */
+  private readonly adapterEarnings = new Map<string, number>()
+  private loadReport: LoadReport = { blocks: 0, rejected: [], recovery: null }
+
+  constructor (init: LedgerInit) {
+    super()
+    this.signer = createSigner(init.privateKey)
+    this.account = this.signer.account
+    this.minJoinDifficulty = init.minJoinDifficulty ?? DEFAULT_JOIN_DIFFICULTY
+    this.now = init.now ?? Date.now
+    this.logger = init.logger
+    this.dir = init.dir
+  }
+
+  /** @internal Called once by openLedger. */
+  async load (options: AbortOptions = {}): Promise<LoadReport> {
+    if (this.dir == null) return this.loadReport
+    this.lock = await lockDirectory(this.dir, options)
+    try {
+      const { log, records, recovery } = await openAppendLog(path.join(this.dir, LEDGER_LOG_FILE), {}, options)
+      this.log = log
+      const report: LoadReport = { blocks: 0, rejected: [], recovery }
+      // Re-verify everything: a stored block is trusted no more than one from the network. The clock
+      // check is off (it was applied on arrival); join order is rebuilt in log order, so early-adopter
+      // verdicts come out as they did when the blocks arrived.
+      const ctx = this.context(Number.MAX_SAFE_INTEGER)
+      for (const bytes of records) {
+        let rec: LedgerRecord
+        try {
+          rec = recordSchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')))
+        } catch {
+          report.rejected.push({ reason: 'malformed', detail: 'unreadable ledger record' })
+          this.count('malformed')
+          continue
+        }
+        if (rec.t === 'bad') {
+          this.badTenths.set(rec.peer, (this.badTenths.get(rec.peer) ?? 0) + rec.tenths)
+        } else if (rec.t === 'proof') {
+          const v = verifyDoubleSpendProof(rec.proof)
+          if (v.ok) this.forks.set(v.account, v.proof)
+          else report.rejected.push({ reason: 'bad-proof', detail: v.reason })
+        } else {
+          const v = this.check(rec.block, ctx)
+          if (v.ok) {
+            this.accept(rec.block)
+            report.blocks++
+          } else {
+            report.rejected.push({ reason: v.reason, account: rec.block.account, seq: rec.block.seq, hash: rec.block.hash, detail: v.detail })
+            this.count(v.reason)
+          }
+        }
+      }
+      if (recovery != null) this.logger?.warn(`ledger log: ${recovery.reason}; cut ${recovery.truncatedBytes} bytes of an unacknowledged tail`)
+      if (report.rejected.length > 0) this.logger?.warn(`ledger log: ${report.rejected.length} stored records failed re-verification and were skipped`)
+      this.loadReport = report
+      return report
+    } catch (err) {
+      await this.log?.close().catch(() => {})
+      await this.lock.release().catch(() => {})
+      throw err
+    }
+  }
+
+  /** What the last load re-verified, skipped and recovered. */
+  get lastLoad (): LoadReport { return this.loadReport }
+
+  // ---------------------------------------------------------------- own chain
+
+  get joined (): boolean { return (this.chains.get(this.account)?.blocks.length ?? 0) > 0 }
+
+  /**
+   * Joins: solves the PoW (about 1 s at the default difficulty; abortable) and appends the genesis block
+   * carrying it and the new-user grant. Returns the existing join block when already joined.
+   */
+  async join (options: AbortOptions & { difficulty?: number, pow?: JoinPow, onProgress?: (attempts: number) => void } = {}): Promise<JoinBlock> {
+    const existing = this.chains.get(this.account)?.blocks[0]
+    if (existing?.kind === 'join') return existing
+    const pow = options.pow ?? await solveJoinPow(this.account, options.difficulty ?? this.minJoinDifficulty, { time: this.now(), signal: options.signal, onProgress: options.onProgress })
+    const powOnly: JoinPow = { time: pow.time, nonce: pow.nonce, difficulty: pow.difficulty }
+    return await this.appendOwn<JoinBlock>(() => ({
+      v: 1, kind: 'join', account: this.account, seq: 0, prev: headHash(createChainState(this.account)), time: powOnly.time,
+      amount: NEW_USER_GRANT, balance: NEW_USER_GRANT, pow: powOnly
+    }), { allowUnjoined: true })
+  }
+
+  /**
+   * Pays `amount` units to `to` (which must have joined, as far as this node knows). Throws a one-line
+   * typed error and writes nothing when the amount is invalid, the peer unknown or the balance too low.
+   */
+  async send (to: string, amount: number, memo = '', options: AbortOptions = {}): Promise<SendBlock> {
+    if (!isAmount(amount) || amount === 0) throw new InvalidAmountError(`invalid amount: ${String(amount)} units`)
+    if (memo.length > 256) throw new InvalidAmountError('memo longer than 256 characters')
+    return await this.appendOwn<SendBlock>((state, time) => {
+      if (to === this.account) throw new BlockRejectedError('self-payment', 'cannot pay yourself')
+      if (!this.isKnownAccount(to)) throw new UnknownPeerError(to)
+      this.ensureFunds(state, amount)
+      return { ...this.common(state, time, amount, state.balance - amount), kind: 'send', to, memo }
+    }, options)
+  }
+
+  /**
+   * Pays for a verified download: signs the download receipt (this account as downloader) and appends the
+   * charge block that pays the host. Hand the returned receipt to the host; it also travels in the chain.
+   */
+  async payForDownload (d: DownloadPayment, options: AbortOptions = {}): Promise<{ receipt: DownloadReceipt, block: ChargeBlock }> {
+    const priced = d.price !== undefined
+    const price = d.price ?? unpricedCharge(d.bytes)
+    if (!isAmount(price) || price === 0) throw new InvalidAmountError(`invalid price: ${String(price)} units`)
+    if (!Number.isSafeInteger(d.bytes) || d.bytes < 0) throw new InvalidAmountError(`invalid size: ${String(d.bytes)} bytes`)
+    let receipt: DownloadReceipt | undefined
+    const block = await this.appendOwn<ChargeBlock>(async (state, time) => {
+      if (d.host === this.account) throw new BlockRejectedError('self-payment', 'cannot pay yourself')
+      if (!this.isKnownAccount(d.host)) throw new UnknownPeerError(d.host)
+      this.ensureFunds(state, price)
+      receipt = await signReceipt<DownloadReceipt>(this.signer, {
+        type: 'download', v: 1, contentId: d.contentId, bytes: d.bytes, host: d.host, downloader: this.account, price, priced, time
+      })
+      return { ...this.common(state, time, price, state.balance - price), kind: 'charge', receipt }
+    }, options)
+    return { receipt: receipt!, block }
+  }
+
+  /** Sends and charges to this account, found in chains this node holds, not yet received. */
+  pendingPayments (): Array<SendBlock | ChargeBlock> {
+    return [...this.incoming.values()].filter(p => !this.forks.has(p.account))
+  }
+
+  /**
+   * Appends the receive block for a payment to this account. The payment must be in the payer's chain as
+   * this node holds it (ingest it first); payments of accounts with a proven double spend are refused.
+   */
+  async receive (payment: SendBlock | ChargeBlock, options: AbortOptions = {}): Promise<ReceiveBlock> {
+    return await this.appendOwn<ReceiveBlock>((state, time) => {
+      if (this.forks.has(payment.account)) throw new ForkedAccountError(payment.account)
+      const known = this.chains.get(payment.account)?.blocks[payment.seq]
+      if (known?.hash !== payment.hash) throw new BlockRejectedError('receive-without-send', 'payment is not in the payer\'s chain known to this node')
+      return { ...this.common(state, time, payment.amount, state.balance + payment.amount), kind: 'receive', source: payment }
+    }, options)
+  }
+
+  /** Receives every pending payment (skipping refused ones); returns the receive blocks appended. */
+  async acceptPayments (options: AbortOptions = {}): Promise<ReceiveBlock[]> {
+    const out: ReceiveBlock[] = []
+    for (const p of this.pendingPayments()) {
+      try {
+        out.push(await this.receive(p, options))
+      } catch (err) {
+        if ((err as Error).name !== 'ForkedAccountError' && (err as Error).name !== 'BlockRejectedError') throw err
+      }
+    }
+    return out
+  }
+
+  /** Hosting reward (0.1 token) for a download of an adapter this account hosts; capped per adapter and period. */
+  async claimHostingReward (receipt: DownloadReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
+    return await this.appendOwn<RewardBlock>((state, time) => ({
+      ...this.common(state, time, HOSTING_REWARD, state.balance + HOSTING_REWARD), kind: 'reward', reward: { reason: 'hosting', receipt }
+    }), options)
+  }
+
+  /** Compute reward: half the request cost, from the requester's signed receipt. */
+  async claimComputeReward (receipt: ComputeReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
+    const amount = Math.floor(receipt.cost * COMPUTE_REWARD_NUMERATOR / COMPUTE_REWARD_DENOMINATOR)
+    return await this.appendOwn<RewardBlock>((state, time) => ({
+      ...this.common(state, time, amount, state.balance + amount), kind: 'reward', reward: { reason: 'compute', receipt }
+    }), options)
+  }
+
+  /** Relay reward: 0.01 token per hop, from the search origin's signed receipt. */
+  async claimRelayReward (receipt: RelayReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
+    const amount = receipt.hops * RELAY_REWARD_PER_HOP
+    return await this.appendOwn<RewardBlock>((state, time) => ({
+      ...this.common(state, time, amount, state.balance + amount), kind: 'reward', reward: { reason: 'relay', receipt }
+    }), options)
+  }
+
+  /** Rating reward (1 token) for rating an adapter this account downloaded and paid for. */
+  async claimRatingReward (receipt: DownloadReceipt, score: number, options: AbortOptions = {}): Promise<RewardBlock> {
+    return await this.appendOwn<RewardBlock>((state, time) => ({
+      ...this.common(state, time, RATING_REWARD, state.balance + RATING_REWARD), kind: 'reward', reward: { reason: 'rating', receipt, score }
+    }), options)
+  }
+
+  /** First-adapter grant (50): evidence is another joined account's receipt for downloading our adapter. */
+  async claimFirstAdapterGrant (receipt: DownloadReceipt, options: AbortOptions = {}): Promise<GrantBlock> {
+    return await this.appendOwn<GrantBlock>((state, time) => {
+      const downloaderJoin = this.chains.get(receipt.downloader)?.blocks[0]
+      if (downloaderJoin?.kind !== 'join') throw new UnknownPeerError(receipt.downloader)
+      return { ...this.common(state, time, FIRST_ADAPTER_GRANT, state.balance + FIRST_ADAPTER_GRANT), kind: 'grant', grant: { reason: 'first-adapter', receipt, downloaderJoin } }
+    }, options)
+  }
+
+  /** Early-adopter grant (500), valid while this node counts the own join among the first 1,000 (see index.ts). */
+  async claimEarlyAdopterGrant (options: AbortOptions = {}): Promise<GrantBlock> {
+    return await this.appendOwn<GrantBlock>((state, time) => ({
+      ...this.common(state, time, EARLY_ADOPTER_GRANT, state.balance + EARLY_ADOPTER_GRANT), kind: 'grant', grant: { reason: 'early-adopter' }
+    }), options)
+  }
+
+  /** Signs a compute receipt as the requester (give it to the provider, who claims the reward). */
+  async signComputeReceipt (r: { requestId: string, provider: string, cost: number, time?: number }): Promise<ComputeReceipt> {
+    return await signReceipt<ComputeReceipt>(this.signer, { type: 'compute', v: 1, requestId: r.requestId, provider: r.provider, requester: this.account, cost: r.cost, time: r.time ?? this.now() })
+  }
+
+  /** Signs a relay receipt as the search origin (give it to the relaying peer). */
+  async signRelayReceipt (r: { queryId: string, relayer: string, hops: number, time?: number }): Promise<RelayReceipt> {
+    return await signReceipt<RelayReceipt>(this.signer, { type: 'relay', v: 1, queryId: r.queryId, relayer: r.relayer, origin: this.account, hops: r.hops, time: r.time ?? this.now() })
+  }
+
+  // ---------------------------------------------------------------- other chains (sync)
+
+  /**
+   * Validates and stores blocks from the network, in the order given (a chain range must come oldest
+   * first, as blocksAfter returns it). Each block is accepted or rejected with a reason; rejections are
+   * counted and lower `from`'s reputation. A fork yields a double-spend proof (returned; also emitted).
+   * Resolves once everything accepted is durable.
+   */
+  async ingest (blocks: readonly unknown[], options: AbortOptions & { from?: string } = {}): Promise<IngestResult> {
+    return await this.exclusive(async () => {
+      options.signal?.throwIfAborted()
+      const result: IngestResult = { accepted: [], rejected: [], proofs: [] }
+      const records: Uint8Array[] = []
+      const events: Array<CustomEvent<unknown>> = []
+      const ctx = this.context(this.now())
+      let penalty = 0
+      for (const raw of blocks) {
+        const parsed = parseBlock(raw)
+        let rejection: Rejection
+        if (!parsed.ok) {
+          rejection = { reason: 'malformed', detail: parsed.detail }
+        } else {
+          const block = parsed.value
+          const v = this.check(block, ctx)
+          if (v.ok) {
+            for (const proof of this.accept(block)) {
+              result.proofs.push(proof)
+              records.push(encodeRecord({ t: 'proof', proof }))
+              events.push(new CustomEvent('double-spend', { detail: proof }))
+            }
+            records.push(encodeRecord({ t: 'block', block }))
+            result.accepted.push(block)
+            events.push(new CustomEvent('block', { detail: block }))
+            continue
+          }
+          rejection = { reason: v.reason, account: block.account, seq: block.seq, hash: block.hash, detail: v.detail }
+          if (v.reason === 'fork') {
+            const proof = makeDoubleSpendProof(this.chains.get(block.account)!.blocks[block.seq], block)
+            if (this.recordFork(proof)) {
+              result.proofs.push(proof)
+              records.push(encodeRecord({ t: 'proof', proof }))
+              events.push(new CustomEvent('double-spend', { detail: proof }))
+            }
+          }
+        }
+        result.rejected.push(rejection)
+        this.count(rejection.reason)
+        penalty += PENALTY_TENTHS[rejection.reason] ?? DEFAULT_PENALTY_TENTHS
+        events.push(new CustomEvent('rejected', { detail: { ...rejection, from: options.from } }))
+      }
+      if (options.from != null && penalty > 0) {
+        this.badTenths.set(options.from, (this.badTenths.get(options.from) ?? 0) + penalty)
+        records.push(encodeRecord({ t: 'bad', peer: options.from, tenths: penalty }))
+      }
+      await this.persist(records)
+      for (const e of events) this.dispatchEvent(e)
+      return result
+    })
+  }
+
+  /**
+   * Verifies a double-spend proof received from the network. A valid one marks the account forked
+   * (reputation 0, payments refused) and returns true if it was new; an invalid one is counted against `from`.
+   */
+  async ingestProof (proof: unknown, options: AbortOptions & { from?: string } = {}): Promise<{ ok: true, account: string, isNew: boolean } | { ok: false, reason: string }> {
+    return await this.exclusive(async () => {
+      const v = verifyDoubleSpendProof(proof)
+      if (!v.ok) {
+        this.count('bad-proof')
+        if (options.from != null) {
+          this.badTenths.set(options.from, (this.badTenths.get(options.from) ?? 0) + DEFAULT_PENALTY_TENTHS)
+          await this.persist([encodeRecord({ t: 'bad', peer: options.from, tenths: DEFAULT_PENALTY_TENTHS })])
+        }
+        this.dispatchEvent(new CustomEvent('rejected', { detail: { reason: 'bad-proof', detail: v.reason, from: options.from } }))
+        return v
+      }
+      const isNew = this.recordFork(v.proof)
+      if (isNew) {
+        await this.persist([encodeRecord({ t: 'proof', proof: v.proof })])
+        this.dispatchEvent(new CustomEvent('double-spend', { detail: v.proof }))
+      }
+      return { ok: true, account: v.account, isNew }
+    })
+  }
+
+  /** The content layer reports that `peer` served data that failed verification. */
+  async reportBadData (peer: string, options: AbortOptions = {}): Promise<void> {
+    await this.exclusive(async () => {
+      options.signal?.throwIfAborted()
+      this.badTenths.set(peer, (this.badTenths.get(peer) ?? 0) + DEFAULT_PENALTY_TENTHS)
+      await this.persist([encodeRecord({ t: 'bad', peer, tenths: DEFAULT_PENALTY_TENTHS })])
+    })
+  }
+
+  /** Head of every chain held (what to gossip). */
+  heads (): ChainHead[] {
+    const out: ChainHead[] = []
+    for (const [account, c] of this.chains) {
+      if (c.blocks.length > 0) out.push({ account, seq: c.blocks.length - 1, hash: c.state.hashes[c.blocks.length - 1] })
+    }
+    return out
+  }
+
+  head (account: string): ChainHead | null {
+    const c = this.chains.get(account)
+    if (c == null || c.blocks.length === 0) return null
+    return { account, seq: c.blocks.length - 1, hash: c.blocks[c.blocks.length - 1].hash }
+  }
+
+  /** Blocks of `account` with seq > `afterSeq` (-1 for the whole chain), oldest first, at most `limit`. */
+  blocksAfter (account: string, afterSeq: number, limit = 1000): Block[] {
+    const c = this.chains.get(account)
+    if (c == null) return []
+    return c.blocks.slice(Math.max(0, afterSeq + 1), Math.max(0, afterSeq + 1) + Math.max(0, limit))
+  }
+
+  /** Every double-spend proof known. */
+  proofs (): DoubleSpendProof[] { return [...this.forks.values()] }
+
+  isForked (account: string): boolean { return this.forks.has(account) }
+
+  /** Accounts with at least one block held. */
+  accounts (): string[] { return [...this.chains.keys()].filter(a => (this.chains.get(a)?.blocks.length ?? 0) > 0) }
+
+  // ---------------------------------------------------------------- queries
+
+  balance (account: string = this.account): number {
+    return this.chains.get(account)?.state.balance ?? 0
+  }
+
+  /** Reputation 0–1 (formula in reputation.ts); 0.5 for an account with no history here. */
+  reputation (account: string = this.account): number {
+    return reputationScore({
+      deliveries: this.deliveries.get(account)?.size ?? 0,
+      payments: this.chains.get(account)?.payments ?? 0,
+      badData: (this.badTenths.get(account) ?? 0) / 10,
+      forked: this.forks.has(account)
+    })
+  }
+
+  wallet (account: string = this.account): WalletInfo {
+    return { account, balance: this.balance(account), reputation: this.reputation(account), forked: this.forks.has(account), joined: (this.chains.get(account)?.blocks.length ?? 0) > 0 }
+  }
+
+  /** Rejected blocks and proofs by reason since this ledger was opened (including load). */
+  rejections (): Record<string, number> {
+    return Object.fromEntries(this.rejectCounts)
+  }
+
+  stats (): LedgerStats {
+    const c = this.chains.get(this.account)
+    let top: LedgerStats['topAdapter'] = null
+    for (const [contentId, earned] of this.adapterEarnings) {
+      if (top == null || earned > top.earned) top = { contentId, earned }
+    }
+    return {
+      account: this.account,
+      balance: c?.state.balance ?? 0,
+      earned: c?.state.earned ?? 0,
+      spent: c?.state.spent ?? 0,
+      reputation: this.reputation(),
+      blocks: c?.blocks.length ?? 0,
+      topAdapter: top
+    }
+  }
+
+  /** The account's chain as readable entries, newest first. */
+  history (options: { account?: string, limit?: number } = {}): HistoryEntry[] {
+    const blocks = this.chains.get(options.account ?? this.account)?.blocks ?? []
+    const out: HistoryEntry[] = []
+    for (let i = blocks.length - 1; i >= 0 && out.length < (options.limit ?? Infinity); i--) out.push(describe(blocks[i]))
+    return out
+  }
+
+  /** The stored chain of an account (oldest first). */
+  chain (account: string = this.account): readonly Block[] {
+    return this.chains.get(account)?.blocks ?? []
+  }
+
+  /** Waits for queued writes, then closes the log and releases the directory lock. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.queue.catch(() => {})
+    await this.log?.close()
+    await this.lock?.release()
+  }
+
+  /** Typed subscription to a ledger event; returns the unsubscribe function. */
+  on<K extends keyof LedgerEvents> (type: K, listener: (e: LedgerEvents[K]) => void): () => void {
+    const l = listener as unknown as EventListener
+    this.addEventListener(type, l)
+    return () => this.removeEventListener(type, l)
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private context (now: number): ValidationContext {
+    return { minJoinDifficulty: this.minJoinDifficulty, now, joinRank: (a) => this.joinRank(a) }
+  }
+
+  private joinRank (account: string): number | undefined {
+    const join = this.chains.get(account)?.blocks[0]
+    if (join?.kind !== 'join') return undefined
+    return lowerBound(this.joinOrder, join.pow.time, join.hash)
+  }
+
+  private isKnownAccount (account: string): boolean {
+    return isAccountId(account) && (this.chains.get(account)?.blocks.length ?? 0) > 0
+  }
+
+  private ensureFunds (state: ChainState, amount: number): void {
+    if (amount > state.balance) throw new InsufficientBalanceError(formatTokens(amount), formatTokens(state.balance))
+  }
+
+  private common (state: ChainState, time: number, amount: number, balance: number): { v: 1, account: string, seq: number, prev: string, time: number, amount: number, balance: number } {
+    return { v: 1, account: this.account, seq: state.hashes.length, prev: headHash(state), time, amount, balance }
+  }
+
+  /** Validation plus the ledger-level rule: nothing more is accepted from an account with a proven fork. */
+  private check (block: Block, ctx: ValidationContext): Verdict {
+    if (this.forks.has(block.account)) return { ok: false, reason: 'forked-account' }
+    const chain = this.chains.get(block.account)
+    return validateBlock(chain?.state ?? createChainState(block.account), block, ctx)
+  }
+
+  /** Folds a validated block into memory; returns double-spend proofs it revealed. */
+  private accept (block: Block): DoubleSpendProof[] {
+    let chain = this.chains.get(block.account)
+    if (chain == null) {
+      chain = { state: createChainState(block.account), blocks: [], payments: 0 }
+      this.chains.set(block.account, chain)
+    }
+    applyBlock(chain.state, block)
+    chain.blocks.push(block)
+    const proofs: DoubleSpendProof[] = []
+    const seen = this.embedded.get(`${block.account}/${block.seq}`)
+    if (seen != null && seen.hash !== block.hash && seen.prev === block.prev) {
+      const p = makeDoubleSpendProof(seen, block)
+      if (this.recordFork(p)) proofs.push(p)
+    }
+    const own = block.account === this.account
+    switch (block.kind) {
+      case 'join': {
+        const i = lowerBound(this.joinOrder, block.pow.time, block.hash)
+        this.joinOrder.splice(i, 0, { time: block.pow.time, hash: block.hash, account: block.account })
+        break
+      }
+      case 'send':
+        chain.payments++
+        if (block.to === this.account) this.incoming.set(block.hash, block)
+        break
+      case 'charge':
+        chain.payments++
+        this.addDelivery(block.receipt)
+        if (block.receipt.host === this.account) this.incoming.set(block.hash, block)
+        break
+      case 'receive': {
+        const src = block.source
+        if (own) {
+          this.incoming.delete(src.hash)
+          if (src.kind === 'charge') this.addEarning(src.receipt.contentId, block.amount)
+        }
+        if (src.kind === 'charge') this.addDelivery(src.receipt)
+        proofs.push(...this.checkEmbedded(src))
+        break
+      }
+      case 'reward':
+        if (block.reward.reason === 'hosting') {
+          this.addDelivery(block.reward.receipt)
+          if (own) this.addEarning(block.reward.receipt.contentId, block.amount)
+        }
+        break
+      case 'grant':
+        if (block.grant.reason === 'first-adapter') {
+          this.addDelivery(block.grant.receipt)
+          proofs.push(...this.checkEmbedded(block.grant.downloaderJoin))
+        }
+        break
+    }
+    return proofs
+  }
+
+  /** An embedded block (a receive's payment, a grant's join) that conflicts with the chain held is a fork. */
+  private checkEmbedded (emb: Block): DoubleSpendProof[] {
+    const key = `${emb.account}/${emb.seq}`
+    if (!this.embedded.has(key)) this.embedded.set(key, emb)
+    const stored = this.chains.get(emb.account)?.blocks[emb.seq]
+    if (stored == null || stored.hash === emb.hash || stored.prev !== emb.prev) return []
+    const p = makeDoubleSpendProof(stored, emb)
+    return this.recordFork(p) ? [p] : []
+  }
+
+  private recordFork (proof: DoubleSpendProof): boolean {
+    const account = proof.a.account
+    if (this.forks.has(account)) return false
+    this.forks.set(account, proof)
+    this.logger?.warn(`double spend proven for ${account} at block ${proof.a.seq}: its payments are refused`)
+    return true
+  }
+
+  private addDelivery (receipt: DownloadReceipt): void {
+    let set = this.deliveries.get(receipt.host)
+    if (set == null) { set = new Set(); this.deliveries.set(receipt.host, set) }
+    set.add(receiptHash(receipt))
+  }
+
+  private addEarning (contentId: string, amount: number): void {
+    this.adapterEarnings.set(contentId, (this.adapterEarnings.get(contentId) ?? 0) + amount)
+  }
+
+  private count (reason: string): void {
+    this.rejectCounts.set(reason, (this.rejectCounts.get(reason) ?? 0) + 1)
+  }
+
+  private async persist (records: Uint8Array[]): Promise<void> {
+    if (records.length === 0 || this.log == null) return
+    try {
+      await this.log.appendMany(records)
+    } catch (err) {
+      // Memory already holds what failed to reach disk: stop rather than serve state that may not survive.
+      this.failure = err as Error
+      throw err
+    }
+  }
+
+  /**
+   * Builds, signs, validates (with the same rules as everyone else) and durably appends one own block.
+   * `make` may throw a typed error: then nothing is written.
+   */
+  private async appendOwn<B extends Block> (make: (state: ChainState, time: number) => BlockBody | Promise<BlockBody>, options: AbortOptions & { allowUnjoined?: boolean } = {}): Promise<B> {
+    return await this.exclusive(async () => {
+      options.signal?.throwIfAborted()
+      const chain = this.chains.get(this.account)
+      if ((chain == null || chain.blocks.length === 0) && options.allowUnjoined !== true) throw new NotJoinedError()
+      const state = chain?.state ?? createChainState(this.account)
+      if (this.forks.has(this.account)) throw new ForkedAccountError(this.account)
+      const time = Math.max(this.now(), state.lastTime)
+      const body = await make(state, time)
+      const block = await sealBlock(this.signer, body)
+      const v = validateBlock(state, block, this.context(this.now()))
+      if (!v.ok) throw new BlockRejectedError(v.reason, v.detail)
+      options.signal?.throwIfAborted()
+      await this.persist([encodeRecord({ t: 'block', block })])
+      const proofs = this.accept(block)
+      this.dispatchEvent(new CustomEvent('block', { detail: block }))
+      for (const p of proofs) this.dispatchEvent(new CustomEvent('double-spend', { detail: p }))
+      return block as B
+    })
+  }
+
+  private async exclusive<T> (fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new LedgerClosedError()
+    if (this.failure != null) throw new LedgerClosedError(`ledger stopped after a storage failure: ${this.failure.message}; reopen it`)
+    const run = this.queue.then(fn, fn)
+    this.queue = run.catch(() => {})
+    return await run
+  }
+}
+
+/** Index of the first join ordered at or after (time, hash). */
+function lowerBound (list: Array<{ time: number, hash: string }>, time: number, hash: string): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const m = list[mid]
+    if (m.time < time || (m.time === time && m.hash < hash)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function describe (b: Block): HistoryEntry {
+  const base = { seq: b.seq, hash: b.hash, kind: b.kind, time: b.time, balance: b.balance }
+  switch (b.kind) {
+    case 'join': return { ...base, delta: b.amount, reason: 'new-user' }
+    case 'send': return { ...base, delta: -b.amount, counterparty: b.to, memo: b.memo }
+    case 'charge': return { ...base, delta: -b.amount, counterparty: b.receipt.host, contentId: b.receipt.contentId, reason: 'download' }
+    case 'receive': {
+      const s = b.source
+      return s.kind === 'send'
+        ? { ...base, delta: b.amount, counterparty: s.account, memo: s.memo }
+        : { ...base, delta: b.amount, counterparty: s.account, contentId: s.receipt.contentId, reason: 'download' }
+    }
+    case 'grant': return { ...base, delta: b.amount, reason: b.grant.reason, ...(b.grant.reason === 'first-adapter' ? { counterparty: b.grant.receipt.downloader, contentId: b.grant.receipt.contentId } : {}) }
+    case 'reward': {
+      const w = b.reward
+      const counterparty = w.reason === 'hosting' ? w.receipt.downloader : w.reason === 'compute' ? w.receipt.requester : w.reason === 'relay' ? w.receipt.origin : w.receipt.host
+      const contentId = w.reason === 'hosting' || w.reason === 'rating' ? w.receipt.contentId : undefined
+      return { ...base, delta: b.amount, reason: w.reason, counterparty, contentId }
+    }
+  }
+}
+
+/** Size in bytes of a block on the wire (canonical JSON). */
+export function blockWireBytes (block: Block): number {
+  return encodeBlock(block).length
+}
