@@ -127,6 +127,21 @@ if (childMode != null) {
       assert.deepEqual(readdirSync(dir), ['state.json'])
     })
 
+    test('accepts an iterable of chunks (streamed large files)', async () => {
+      const dir = fresh()
+      const file = path.join(dir, 'big.json')
+      function * chunks (): Generator<string | Uint8Array> {
+        yield '['
+        for (let i = 0; i < 1000; i++) yield (i > 0 ? ',' : '') + JSON.stringify({ i, pad: 'p'.repeat(i % 100) })
+        yield enc.encode(']')
+      }
+      await writeFileAtomic(file, chunks())
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as Array<{ i: number }>
+      assert.equal(parsed.length, 1000)
+      assert.equal(parsed[999].i, 999)
+      assert.deepEqual(readdirSync(dir), ['big.json'])
+    })
+
     test('an aborted write leaves the old content and no temp file', async () => {
       const dir = fresh()
       const file = path.join(dir, 'state.json')

@@ -29,22 +29,30 @@ export async function fsyncDir (dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to `file` atomically: temp file in the same directory, write, fsync, rename, fsync dir. */
-export async function writeFileAtomic (file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+/**
+ * Writes `data` to `file` atomically: temp file in the same directory, write, fsync, rename, fsync dir.
+ * `data` may be an iterable of chunks, so large files (an index export) need not be built as one string.
+ */
+export async function writeFileAtomic (file: string, data: string | Uint8Array | Iterable<string | Uint8Array>, options: AtomicWriteOptions = {}): Promise<void> {
   const { signal } = options
   signal?.throwIfAborted()
   const tmp = tempPathFor(file)
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+  const chunks: Iterable<string | Uint8Array> = typeof data === 'string' || data instanceof Uint8Array ? [data] : data
   let renamed = false
   try {
     const fh = await open(tmp, 'wx', options.mode ?? 0o644)
     try {
-      let off = 0
-      while (off < bytes.length) {
-        signal?.throwIfAborted()
-        // Chunked so a large write can be aborted part way.
-        const { bytesWritten } = await fh.write(bytes, off, Math.min(bytes.length - off, 8 * 1024 * 1024), off)
-        off += bytesWritten
+      let pos = 0
+      for (const chunk of chunks) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+        let off = 0
+        while (off < bytes.length) {
+          signal?.throwIfAborted()
+          // Sliced so a large write can be aborted part way.
+          const { bytesWritten } = await fh.write(bytes, off, Math.min(bytes.length - off, 8 * 1024 * 1024), pos)
+          off += bytesWritten
+          pos += bytesWritten
+        }
       }
       await fh.sync()
     } finally {

@@ -1,0 +1,66 @@
+// BM25 keyword side of hybrid search (MiniSearch). Names and tags are often compounds ("sql-expert-lora",
+// "text_to_sql"), so a compound is indexed both whole and split: typing the exact name matches the whole
+// token, which is rare and therefore scores high under BM25, while its parts still match loosely.
+import MiniSearch from 'minisearch'
+
+const STOP = new Set(('a an and are as at be but by for from has have i i\'m im in into is it its me my need needs ' +
+  'of on or our so that the their this to we with want wants you your building build builds help helps ' +
+  'something thing things can should would will like about').split(' '))
+
+const SPLIT = /[\s,;:!?()[\]{}"'`<>|*#=+~^]+/u
+const COMPOUND = /[-_./@]+/u
+
+/** Words of `text`, lower-cased, each compound also split into its parts. */
+export function tokenize (text: string): string[] {
+  const out: string[] = []
+  for (const raw of text.toLowerCase().split(SPLIT)) {
+    const word = raw.replace(/^[-_./@]+|[-_./@]+$/gu, '')
+    if (word === '') continue
+    if (COMPOUND.test(word)) {
+      out.push(word)
+      for (const part of word.split(COMPOUND)) if (part !== '' && !STOP.has(part)) out.push(part)
+    } else if (!STOP.has(word)) {
+      out.push(word)
+    }
+  }
+  return out
+}
+
+export interface KeywordHit { id: string, score: number }
+
+export class KeywordIndex {
+  private readonly ms = new MiniSearch<{ id: string, text: string }>({
+    fields: ['text'],
+    idField: 'id',
+    storeFields: [],
+    tokenize,
+    processTerm: (t) => t,
+    // Vacuum in small steps so deletes never stall a query for long.
+    autoVacuum: { minDirtCount: 1000, minDirtFactor: 0.2, batchSize: 1000, batchWait: 10 }
+  })
+
+  get size (): number { return this.ms.documentCount }
+
+  set (id: string, text: string): void {
+    if (this.ms.has(id)) this.ms.discard(id)
+    if (text.trim() !== '') this.ms.add({ id, text })
+  }
+
+  remove (id: string): void {
+    if (this.ms.has(id)) this.ms.discard(id)
+  }
+
+  /** Best BM25 matches for `query`, best first; `accept` filters by id before ranking. */
+  search (query: string, limit: number, accept?: (id: string) => boolean): KeywordHit[] {
+    if (tokenize(query).length === 0) return []
+    const hits = this.ms.search(query, {
+      combineWith: 'OR',
+      // "ferment" finds "fermentation"; short words would match too much.
+      prefix: (term) => term.length >= 5,
+      filter: accept != null ? (r) => accept(r.id as string) : undefined
+    })
+    const out: KeywordHit[] = []
+    for (let i = 0; i < hits.length && i < limit; i++) out.push({ id: hits[i].id as string, score: hits[i].score })
+    return out
+  }
+}

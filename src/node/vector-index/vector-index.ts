@@ -1,0 +1,638 @@
+// The adapter index: exact top-k cosine search over normalised vectors (WASM SIMD scan), attribute filters,
+// BM25 keyword search fused with the vector ranking, a bounded LRU cache of remote entries, and
+// crash-safe persistence through the storage append log.
+import path from 'node:path'
+import { lockDirectory, openAppendLog, type AppendLog, type AppendLogRecovery, type DirectoryLock } from '../storage'
+import { decodeRecord, encodeDelete, encodeHeader, encodeUpsert, FORMAT, OP_DELETE, OP_HEADER, OP_UPSERT, type EntryMeta } from './codec'
+import {
+  COMPACT_MIN_GARBAGE, COMPACT_RATIO, DEFAULT_DIMENSIONS, DEFAULT_REMOTE_CAPACITY, FUSION_CANDIDATES, INITIAL_CAPACITY,
+  LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K, WEIGHTED_VECTOR_SHARE
+} from './constants'
+import { IndexClosedError, InvalidEntryError, VectorDimensionError } from './errors'
+import { TopK } from './heap'
+import { KeywordIndex } from './keyword'
+import { VectorMatrix, type ScanKernel } from './matrix'
+import type { EntryAttrs, Fusion, IndexEntry, Location, SearchFilters, SearchQuery, SearchResult, StoredEntry } from './types'
+import { exportVectraFolder, importVectraFolder, type VectraExportResult, type VectraImportOptions, type VectraImportResult } from './vectra'
+
+export interface VectorIndexInit {
+  /** Data directory (created if missing; locked while open). */
+  dir: string
+  /** @default 384 */
+  dimensions?: number
+  /**
+   * Remote entries kept before the least recently used is evicted (local entries are never evicted).
+   * @default 10_000 (at most 100_000)
+   */
+  remoteCapacity?: number
+  /** Force a scan kernel (tests, benchmarks). @default 'wasm-simd' when available, else 'js' */
+  kernel?: ScanKernel
+  /** Default fusion for hybrid search. @default 'rrf' */
+  fusion?: Fusion
+  /** Compact when the log has more than this many records per live entry. @default 2 */
+  compactRatio?: number
+}
+
+export interface VectorIndex {
+  readonly dir: string
+  readonly dimensions: number
+  readonly remoteCapacity: number
+  readonly kernel: ScanKernel
+  /** What opening had to repair in the log (null when it was intact). */
+  readonly recovery: AppendLogRecovery | null
+  /** Entries in the index. */
+  readonly size: number
+  /** Bytes held by the vector matrix and its scratch space. */
+  readonly vectorBytes: number
+  /** Inserts or replaces an entry; resolves once it is durable. Evicts least recently used remote entries beyond the cap. */
+  upsert: (entry: IndexEntry, options?: { signal?: AbortSignal }) => Promise<void>
+  /** Many upserts, persisted with one write + fsync. */
+  upsertMany: (entries: Iterable<IndexEntry>, options?: { signal?: AbortSignal }) => Promise<void>
+  /** Removes an entry; resolves to whether it existed. */
+  delete: (id: string, options?: { signal?: AbortSignal }) => Promise<boolean>
+  get: (id: string) => StoredEntry | undefined
+  has: (id: string) => boolean
+  /** Number of entries, optionally only local or remote ones. */
+  count: (location?: Location) => number
+  /** Exact top-k search; see SearchQuery. Remote entries returned count as used for LRU. */
+  search: (query: SearchQuery) => SearchResult[]
+  /** Rewrites the log with only the live entries (also done automatically as the log grows). */
+  compact: (options?: { signal?: AbortSignal }) => Promise<void>
+  /** Imports a vectra LocalIndex folder (its index.json); entries are upserted. */
+  importVectra: (folder: string, options?: VectraImportOptions) => Promise<VectraImportResult>
+  /** Writes the index as a vectra LocalIndex folder (index.json), atomically. */
+  exportVectra: (folder: string, options?: { signal?: AbortSignal, location?: Location }) => Promise<VectraExportResult>
+  /** Flushes and releases the directory lock. Idempotent. */
+  close: () => Promise<void>
+}
+
+/** Per-slot data that filters do not need on the hot path. */
+interface SlotMeta {
+  text: string
+  attrs: EntryAttrs
+  /** Interned specialization codes, for the specialization filter. */
+  specs: Int32Array
+  availableFrom?: string[]
+  cachedAt?: number
+  payloadJson: string
+}
+
+const NONE = 0
+
+function clamp01 (x: number): number {
+  return x <= 0 ? 0 : x >= 1 ? 1 : x
+}
+
+function asList (v: string | string[] | undefined): string[] | undefined {
+  return v == null ? undefined : Array.isArray(v) ? v : [v]
+}
+
+/** Opens (creating if needed) the index in `init.dir`: takes the directory lock, replays and repairs the log. */
+export async function openVectorIndex (init: VectorIndexInit, options: { signal?: AbortSignal } = {}): Promise<VectorIndex> {
+  const dimensions = init.dimensions ?? DEFAULT_DIMENSIONS
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 65536) throw new RangeError(`dimensions must be an integer in 1..65536, got ${dimensions}`)
+  const remoteCapacity = init.remoteCapacity ?? DEFAULT_REMOTE_CAPACITY
+  if (!Number.isInteger(remoteCapacity) || remoteCapacity < 0 || remoteCapacity > MAX_REMOTE_CAPACITY) throw new RangeError(`remoteCapacity must be an integer in 0..${MAX_REMOTE_CAPACITY}, got ${remoteCapacity}`)
+  options.signal?.throwIfAborted()
+  const lock = await lockDirectory(init.dir, options)
+  try {
+    const { log, records, recovery } = await openAppendLog(path.join(init.dir, LOG_FILE_NAME), {}, options)
+    try {
+      const index = new VectorIndexImpl(init, dimensions, remoteCapacity, lock, log, recovery)
+      index.replay(records)
+      if (log.count === 0) await log.append(encodeHeader(dimensions), options)
+      return index
+    } catch (err) {
+      await log.close()
+      throw err
+    }
+  } catch (err) {
+    await lock.release()
+    throw err
+  }
+}
+
+class VectorIndexImpl implements VectorIndex {
+  readonly dir: string
+  readonly kernel: ScanKernel
+  private readonly matrix: VectorMatrix
+  private n = 0
+  private slotCap = 0
+  private ids: string[] = []
+  private metas: SlotMeta[] = []
+  private readonly slotOf = new Map<string, number>()
+  // Filter attributes per slot, in typed arrays so a filter check is a couple of array reads.
+  private kindCode = new Int32Array(0)
+  private baseCode = new Int32Array(0)
+  private rating = new Float32Array(0)
+  private price = new Float32Array(0)
+  private loc = new Uint8Array(0) // 0 local, 1 remote
+  private readonly codes = new Map<string, number>()
+  /** Remote ids, least recently used first (a Map keeps insertion order; touch = delete + set). */
+  private readonly lru = new Map<string, true>()
+  private remotes = 0
+  private keyword: KeywordIndex | null = null
+  private readonly fusion: Fusion
+  private readonly compactRatio: number
+  private compacting: Promise<void> | null = null
+  private closed = false
+
+  constructor (init: VectorIndexInit, readonly dimensions: number, readonly remoteCapacity: number, private readonly lock: DirectoryLock,
+    private readonly log: AppendLog, readonly recovery: AppendLogRecovery | null) {
+    this.dir = init.dir
+    this.matrix = new VectorMatrix(dimensions, INITIAL_CAPACITY, init.kernel)
+    this.kernel = this.matrix.kernel
+    this.fusion = init.fusion ?? 'rrf'
+    this.compactRatio = init.compactRatio ?? COMPACT_RATIO
+    this.growSlots(this.matrix.capacity)
+  }
+
+  get size (): number { return this.n }
+  get vectorBytes (): number { return this.matrix.bytes }
+
+  // ---- replay -------------------------------------------------------------------------------------------
+
+  replay (records: Uint8Array[]): void {
+    for (const rec of records) {
+      const r = decodeRecord(rec, this.dimensions)
+      if (r.op === OP_HEADER) {
+        if (r.format !== FORMAT) throw new InvalidEntryError(`${this.dir} holds a ${r.format} log, not a vector index`)
+        if (r.dimensions !== this.dimensions) throw new VectorDimensionError(r.dimensions, this.dimensions, 'the index was created with other dimensions; the requested index')
+      } else if (r.op === OP_UPSERT) {
+        const meta = JSON.parse(r.metaJson) as EntryMeta
+        this.apply(meta, r.vector, JSON.stringify(meta.payload ?? null))
+      } else if (r.op === OP_DELETE) {
+        this.remove(r.id)
+      }
+    }
+    // Replay applies the same cap (evictions were logged as deletes, but the cap may have been lowered).
+    this.evict()
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------------
+
+  async upsert (entry: IndexEntry, options?: { signal?: AbortSignal }): Promise<void> {
+    await this.upsertMany([entry], options)
+  }
+
+  async upsertMany (entries: Iterable<IndexEntry>, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.checkOpen()
+    options.signal?.throwIfAborted()
+    // Validate everything first so a bad entry rejects the whole batch without applying any of it.
+    const prepared: Array<{ meta: EntryMeta, vector: Float32Array, metaJson: string, payloadJson: string }> = []
+    for (const e of entries) prepared.push(this.prepare(e))
+    const records: Uint8Array[] = []
+    for (const p of prepared) {
+      this.apply(p.meta, p.vector, p.payloadJson)
+      records.push(encodeUpsert(p.metaJson, p.vector))
+    }
+    for (const id of this.evict()) records.push(encodeDelete(id))
+    // Applied in memory first (searches see it at once, in call order); the promise settles when durable.
+    await this.log.appendMany(records, options)
+    this.maybeCompact()
+  }
+
+  async delete (id: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    this.checkOpen()
+    options.signal?.throwIfAborted()
+    if (!this.remove(id)) return false
+    await this.log.append(encodeDelete(id), options)
+    this.maybeCompact()
+    return true
+  }
+
+  private checkOpen (): void {
+    if (this.closed) throw new IndexClosedError()
+  }
+
+  private prepare (e: IndexEntry): { meta: EntryMeta, vector: Float32Array, metaJson: string, payloadJson: string } {
+    if (e == null || typeof e !== 'object') throw new InvalidEntryError('entry must be an object')
+    if (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > MAX_ID_LENGTH) throw new InvalidEntryError(`entry id must be a string of 1..${MAX_ID_LENGTH} characters`)
+    if (e.location !== 'local' && e.location !== 'remote') throw new InvalidEntryError(`entry ${e.id}: location must be 'local' or 'remote'`)
+    if (e.text != null && typeof e.text !== 'string') throw new InvalidEntryError(`entry ${e.id}: text must be a string`)
+    const vector = this.normalise(e.vector, `entry ${e.id}`)
+    const attrs = cleanAttrs(e.attrs ?? {}, e.id)
+    if (e.availableFrom != null && (!Array.isArray(e.availableFrom) || !e.availableFrom.every(p => typeof p === 'string'))) throw new InvalidEntryError(`entry ${e.id}: availableFrom must be an array of peer ids`)
+    if (e.cachedAt != null && !Number.isFinite(e.cachedAt)) throw new InvalidEntryError(`entry ${e.id}: cachedAt must be a number`)
+    const payloadJson = JSON.stringify(e.payload ?? null) ?? 'null'
+    const meta: EntryMeta = { id: e.id, text: e.text ?? '', attrs, location: e.location, payload: JSON.parse(payloadJson) as unknown }
+    if (e.availableFrom != null) meta.availableFrom = [...e.availableFrom]
+    if (e.cachedAt != null) meta.cachedAt = e.cachedAt
+    return { meta, vector, metaJson: JSON.stringify(meta), payloadJson }
+  }
+
+  /** A normalised Float32 copy of `v`; throws on wrong length, non-finite values or a zero vector. */
+  private normalise (v: ArrayLike<number> | undefined, what: string): Float32Array {
+    if (v == null || typeof v.length !== 'number') throw new InvalidEntryError(`${what}: vector is required`)
+    if (v.length !== this.dimensions) throw new VectorDimensionError(this.dimensions, v.length, what)
+    const out = new Float32Array(this.dimensions)
+    let ss = 0
+    for (let i = 0; i < this.dimensions; i++) {
+      const x = v[i]
+      if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidEntryError(`${what}: vector has a non-finite value at ${i}`)
+      out[i] = x
+      ss += x * x
+    }
+    if (ss === 0) throw new InvalidEntryError(`${what}: vector is all zeros`)
+    const inv = 1 / Math.sqrt(ss)
+    for (let i = 0; i < this.dimensions; i++) out[i] *= inv
+    return out
+  }
+
+  private code (s: string | undefined): number {
+    if (s == null) return NONE
+    const key = s.toLowerCase()
+    let c = this.codes.get(key)
+    if (c == null) {
+      c = this.codes.size + 1
+      this.codes.set(key, c)
+    }
+    return c
+  }
+
+  private growSlots (cap: number): void {
+    if (cap <= this.slotCap) return
+    const grow = <T extends Int32Array | Float32Array | Uint8Array>(old: T, make: (n: number) => T): T => { const a = make(cap); a.set(old); return a }
+    this.kindCode = grow(this.kindCode, n => new Int32Array(n))
+    this.baseCode = grow(this.baseCode, n => new Int32Array(n))
+    this.rating = grow(this.rating, n => new Float32Array(n))
+    this.price = grow(this.price, n => new Float32Array(n))
+    this.loc = grow(this.loc, n => new Uint8Array(n))
+    this.slotCap = cap
+  }
+
+  /** Puts an entry into memory (new slot or in place). */
+  private apply (meta: EntryMeta, vector: Float32Array, payloadJson: string): void {
+    let slot = this.slotOf.get(meta.id)
+    if (slot == null) {
+      slot = this.n++
+      this.matrix.ensure(this.n)
+      this.growSlots(this.matrix.capacity)
+      this.slotOf.set(meta.id, slot)
+      this.ids[slot] = meta.id
+    } else if (this.loc[slot] === 1) {
+      this.remotes--
+    }
+    this.matrix.set(slot, vector)
+    const attrs = meta.attrs ?? {}
+    this.kindCode[slot] = this.code(attrs.kind)
+    this.baseCode[slot] = this.code(attrs.baseModel)
+    this.rating[slot] = attrs.rating ?? NaN
+    this.price[slot] = attrs.price ?? NaN
+    const remote = meta.location === 'remote'
+    this.loc[slot] = remote ? 1 : 0
+    this.metas[slot] = {
+      text: meta.text ?? '',
+      attrs,
+      specs: Int32Array.from((attrs.specializations ?? []).map(s => this.code(s))),
+      availableFrom: meta.availableFrom,
+      cachedAt: meta.cachedAt,
+      payloadJson
+    }
+    this.lru.delete(meta.id)
+    if (remote) {
+      this.remotes++
+      this.lru.set(meta.id, true)
+    }
+    this.keyword?.set(meta.id, meta.text ?? '')
+  }
+
+  /** Removes an entry from memory, moving the last row into its slot so rows stay dense. */
+  private remove (id: string): boolean {
+    const slot = this.slotOf.get(id)
+    if (slot == null) return false
+    const last = this.n - 1
+    if (this.loc[slot] === 1) this.remotes--
+    if (slot !== last) {
+      this.matrix.move(last, slot)
+      const lastId = this.ids[last]
+      this.ids[slot] = lastId
+      this.slotOf.set(lastId, slot)
+      this.metas[slot] = this.metas[last]
+      this.kindCode[slot] = this.kindCode[last]
+      this.baseCode[slot] = this.baseCode[last]
+      this.rating[slot] = this.rating[last]
+      this.price[slot] = this.price[last]
+      this.loc[slot] = this.loc[last]
+    }
+    this.ids.length = last
+    this.metas.length = last
+    this.n = last
+    this.slotOf.delete(id)
+    this.lru.delete(id)
+    this.keyword?.remove(id)
+    return true
+  }
+
+  /** Drops least recently used remote entries beyond the cap; returns their ids. */
+  private evict (): string[] {
+    const evicted: string[] = []
+    while (this.remotes > this.remoteCapacity) {
+      const oldest = this.lru.keys().next().value as string
+      this.remove(oldest)
+      evicted.push(oldest)
+    }
+    return evicted
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------------
+
+  has (id: string): boolean {
+    return this.slotOf.has(id)
+  }
+
+  get (id: string): StoredEntry | undefined {
+    const slot = this.slotOf.get(id)
+    if (slot == null) return undefined
+    const m = this.metas[slot]
+    const out: StoredEntry = {
+      id,
+      vector: this.matrix.get(slot),
+      text: m.text,
+      attrs: structuredClone(m.attrs),
+      location: this.loc[slot] === 1 ? 'remote' : 'local',
+      payload: JSON.parse(m.payloadJson) as unknown
+    }
+    if (m.availableFrom != null) out.availableFrom = [...m.availableFrom]
+    if (m.cachedAt != null) out.cachedAt = m.cachedAt
+    return out
+  }
+
+  count (location?: Location): number {
+    if (location == null) return this.n
+    return location === 'remote' ? this.remotes : this.n - this.remotes
+  }
+
+  /** A per-slot predicate for the filters, or null when nothing is filtered. */
+  private compileFilter (f: SearchFilters | undefined): ((slot: number) => boolean) | null {
+    if (f == null) return null
+    const codeSet = (v: string | string[] | undefined): Int32Array | null => {
+      const list = asList(v)
+      if (list == null) return null
+      // Unknown values get -1, which no slot carries.
+      return Int32Array.from(list.map(s => this.codes.get(s.toLowerCase()) ?? -1))
+    }
+    const kinds = codeSet(f.kind)
+    const bases = codeSet(f.baseModel)
+    const specs = codeSet(f.specialization)
+    const minRating = f.minRating
+    const maxPrice = f.maxPrice
+    const wantLoc = f.location == null ? -1 : f.location === 'remote' ? 1 : 0
+    if (kinds == null && bases == null && specs == null && minRating == null && maxPrice == null && wantLoc < 0) return null
+    const { kindCode, baseCode, rating, price, loc, metas } = this
+    return (slot: number): boolean => {
+      if (wantLoc >= 0 && loc[slot] !== wantLoc) return false
+      if (kinds != null && !kinds.includes(kindCode[slot])) return false
+      if (bases != null && !bases.includes(baseCode[slot])) return false
+      if (minRating != null && !(rating[slot] >= minRating)) return false // NaN (no rating) fails
+      if (maxPrice != null && price[slot] > maxPrice) return false // NaN (free) passes
+      if (specs != null) {
+        const have = metas[slot].specs
+        let hit = false
+        for (let i = 0; i < have.length && !hit; i++) hit = specs.includes(have[i])
+        if (!hit) return false
+      }
+      return true
+    }
+  }
+
+  /** Exact top `k` slots by cosine; the filter runs only for rows that would enter the heap. */
+  private vectorTopK (q: Float32Array, k: number, accept: ((slot: number) => boolean) | null, minSimilarity: number): Array<{ slot: number, score: number }> {
+    const scores = this.matrix.scan(q, this.n)
+    const heap = new TopK(k)
+    // One comparison rejects almost every row once the heap is full; filters run only for the rest.
+    let bar = minSimilarity
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i]
+      if (s < bar) continue
+      if (accept != null && !accept(i)) continue
+      heap.push(s, i)
+      if (heap.full && heap.min > bar) bar = heap.min
+    }
+    return heap.sorted()
+  }
+
+  private keywords (): KeywordIndex {
+    if (this.keyword == null) {
+      // Built on first use: opening a large index should not pay for it when nobody searches by text.
+      const kw = new KeywordIndex()
+      for (let s = 0; s < this.n; s++) kw.set(this.ids[s], this.metas[s].text)
+      this.keyword = kw
+    }
+    return this.keyword
+  }
+
+  search (query: SearchQuery): SearchResult[] {
+    this.checkOpen()
+    const k = query.k ?? 10
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`)
+    const text = query.text?.trim() ?? ''
+    if (query.vector == null && text === '') throw new InvalidEntryError('search needs a vector or text')
+    const q = query.vector != null ? this.normalise(query.vector, 'query') : null
+    if (k === 0 || this.n === 0) return []
+    const accept = this.compileFilter(query.filters)
+    const minSim = query.minSimilarity ?? -Infinity
+    const fusion = query.fusion ?? this.fusion
+
+    let ranked: Array<{ slot: number, similarity: number, score: number }>
+    if (text === '') {
+      ranked = this.vectorTopK(q!, k, accept, minSim).map(r => ({ slot: r.slot, similarity: r.score, score: r.score }))
+    } else {
+      const c = Math.max(k, FUSION_CANDIDATES)
+      const vec = q != null ? this.vectorTopK(q, c, accept, minSim) : []
+      const kw = this.keywords().search(text, c, accept == null ? undefined : (id) => accept(this.slotOf.get(id)!))
+      const kwSlots = kw.map(h => ({ slot: this.slotOf.get(h.id)!, score: h.score }))
+      // A short query found verbatim (as a whole phrase) in an entry's text is someone typing a name or a
+      // tag: those entries get a bonus so they come first whatever the embedding thinks.
+      const phrase = exactPhrase(text)
+      const exact = new Set<number>()
+      if (phrase != null) for (const h of kwSlots) if (containsPhrase(this.metas[h.slot].text, phrase)) exact.add(h.slot)
+      ranked = fuse(vec, kwSlots, fusion, (slot) => q != null ? this.matrix.dot(slot, q) : 0, exact)
+      if (q != null) ranked = ranked.filter(r => r.similarity >= minSim)
+      ranked = ranked.slice(0, k)
+    }
+
+    const out: SearchResult[] = []
+    for (const r of ranked) {
+      const m = this.metas[r.slot]
+      const id = this.ids[r.slot]
+      const remote = this.loc[r.slot] === 1
+      if (remote) {
+        this.lru.delete(id)
+        this.lru.set(id, true)
+      }
+      const res: SearchResult = {
+        id,
+        similarity: q != null ? clamp01(r.similarity) : 0,
+        score: r.score,
+        location: remote ? 'remote' : 'local',
+        payload: JSON.parse(m.payloadJson) as unknown
+      }
+      if (m.availableFrom != null) res.availableFrom = [...m.availableFrom]
+      out.push(res)
+    }
+    return out
+  }
+
+  // ---- maintenance --------------------------------------------------------------------------------------
+
+  private maybeCompact (): void {
+    if (this.compacting != null || this.closed) return
+    if (this.log.count <= this.compactRatio * (this.n + 1) + COMPACT_MIN_GARBAGE) return
+    void this.compact().catch(() => {
+      // A failed background compaction leaves the old log in place; the next trigger retries.
+    })
+  }
+
+  async compact (options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.checkOpen()
+    if (this.compacting != null) return await this.compacting
+    // Ids are snapshotted now (the log writes compacted records in call order); each entry is encoded from
+    // its state when the writer reaches it. Entries changed or deleted meanwhile also have a later record,
+    // which lands after the compacted ones, so replay ends in the same state either way.
+    const locals: string[] = []
+    for (let s = 0; s < this.n; s++) if (this.loc[s] === 0) locals.push(this.ids[s])
+    const order = [...locals, ...this.lru.keys()] // remotes oldest first, so a reopen keeps the LRU order
+    this.compacting = this.log.compact(this.compactRecords(order), options).finally(() => { this.compacting = null })
+    return await this.compacting
+  }
+
+  private * compactRecords (order: string[]): Generator<Uint8Array> {
+    yield encodeHeader(this.dimensions)
+    for (const id of order) {
+      const slot = this.slotOf.get(id)
+      if (slot == null) continue
+      yield encodeUpsert(this.metaJson(slot), this.matrix.get(slot))
+    }
+  }
+
+  private * liveEntries (ids: string[]): Generator<StoredEntry> {
+    for (const id of ids) {
+      const e = this.get(id)
+      if (e != null) yield e
+    }
+  }
+
+  private metaJson (slot: number): string {
+    const m = this.metas[slot]
+    const meta: EntryMeta = { id: this.ids[slot], text: m.text, attrs: m.attrs, location: this.loc[slot] === 1 ? 'remote' : 'local', payload: JSON.parse(m.payloadJson) as unknown }
+    if (m.availableFrom != null) meta.availableFrom = m.availableFrom
+    if (m.cachedAt != null) meta.cachedAt = m.cachedAt
+    return JSON.stringify(meta)
+  }
+
+  async importVectra (folder: string, options: VectraImportOptions = {}): Promise<VectraImportResult> {
+    this.checkOpen()
+    return await importVectraFolder(folder, this.dimensions, async (batch) => await this.upsertMany(batch, options), options)
+  }
+
+  async exportVectra (folder: string, options: { signal?: AbortSignal, location?: Location } = {}): Promise<VectraExportResult> {
+    this.checkOpen()
+    // Ids snapshotted now; entries are read as the writer gets to them (deleted ones are skipped).
+    const ids = this.ids.slice(0, this.n).filter((_, s) => options.location == null || (this.loc[s] === 1 ? 'remote' : 'local') === options.location)
+    return await exportVectraFolder(folder, this.liveEntries(ids), options)
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    try {
+      await this.compacting?.catch(() => {})
+      await this.log.close()
+    } finally {
+      await this.lock.release()
+    }
+  }
+}
+
+const EXACT_BONUS = 1
+
+/** Longest query treated as a possible exact name or tag. */
+const MAX_PHRASE_WORDS = 6
+
+function normaliseWords (s: string): string {
+  return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()
+}
+
+/** The query as a normalised phrase when it is short enough to be a name or tag, else null. */
+function exactPhrase (text: string): string | null {
+  const p = normaliseWords(text)
+  if (p === '' || p.split(' ').length > MAX_PHRASE_WORDS) return null
+  return p
+}
+
+function containsPhrase (text: string, phrase: string): boolean {
+  return ` ${normaliseWords(text)} `.includes(` ${phrase} `)
+}
+
+function cleanAttrs (a: EntryAttrs, id: string): EntryAttrs {
+  if (typeof a !== 'object') throw new InvalidEntryError(`entry ${id}: attrs must be an object`)
+  const out: EntryAttrs = {}
+  const str = (v: unknown, name: string): string | undefined => {
+    if (v == null) return undefined
+    if (typeof v !== 'string') throw new InvalidEntryError(`entry ${id}: attrs.${name} must be a string`)
+    return v
+  }
+  const num = (v: unknown, name: string): number | undefined => {
+    if (v == null) return undefined
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidEntryError(`entry ${id}: attrs.${name} must be a finite number`)
+    return v
+  }
+  const kind = str(a.kind, 'kind')
+  const baseModel = str(a.baseModel, 'baseModel')
+  const rating = num(a.rating, 'rating')
+  const price = num(a.price, 'price')
+  if (kind != null) out.kind = kind
+  if (baseModel != null) out.baseModel = baseModel
+  if (a.specializations != null) {
+    if (!Array.isArray(a.specializations) || !a.specializations.every(s => typeof s === 'string')) throw new InvalidEntryError(`entry ${id}: attrs.specializations must be an array of strings`)
+    out.specializations = [...a.specializations]
+  }
+  if (rating != null) out.rating = rating
+  if (price != null) out.price = price
+  return out
+}
+
+/**
+ * Combines the vector ranking and the BM25 ranking.
+ * - 'rrf': reciprocal rank fusion, sum of 1/(60 + rank) over the lists an entry appears in. Scale-free, so
+ *   a strong keyword hit (an exact name) that the embedding ranks modestly still comes first.
+ * - 'weighted': 0.7 * cosine + 0.3 * BM25 / (best BM25 of this query).
+ * Entries in `exact` (the query is a short phrase found verbatim in their text) get +1 and so come first.
+ */
+export function fuse (vec: Array<{ slot: number, score: number }>, kw: Array<{ slot: number, score: number }>, fusion: Fusion,
+  cosine: (slot: number) => number, exact: Set<number> = new Set()): Array<{ slot: number, similarity: number, score: number }> {
+  const acc = new Map<number, { slot: number, similarity: number, score: number }>()
+  const sim = new Map<number, number>()
+  for (const v of vec) sim.set(v.slot, v.score)
+  const similarity = (slot: number): number => {
+    let s = sim.get(slot)
+    if (s == null) { s = cosine(slot); sim.set(slot, s) }
+    return s
+  }
+  if (fusion === 'rrf') {
+    vec.forEach((v, rank) => acc.set(v.slot, { slot: v.slot, similarity: v.score, score: 1 / (RRF_K + rank + 1) }))
+    kw.forEach((h, rank) => {
+      const prev = acc.get(h.slot)
+      if (prev != null) prev.score += 1 / (RRF_K + rank + 1)
+      else acc.set(h.slot, { slot: h.slot, similarity: similarity(h.slot), score: 1 / (RRF_K + rank + 1) })
+    })
+  } else {
+    const best = kw.length > 0 ? kw[0].score : 1
+    const w = vec.length > 0 ? WEIGHTED_VECTOR_SHARE : 0
+    for (const v of vec) acc.set(v.slot, { slot: v.slot, similarity: v.score, score: w * v.score })
+    for (const h of kw) {
+      const prev = acc.get(h.slot)
+      const part = (1 - w) * (h.score / best)
+      if (prev != null) prev.score += part
+      else { const s = similarity(h.slot); acc.set(h.slot, { slot: h.slot, similarity: s, score: w * s + part }) }
+    }
+  }
+  // Exact name/tag matches form a first tier (ordered among themselves by the fused score); the bonus
+  // exceeds any fused score without it (rrf: at most 2/61; weighted: at most 1).
+  for (const slot of exact) {
+    const a = acc.get(slot)
+    if (a != null) a.score += EXACT_BONUS
+  }
+  return [...acc.values()].sort((a, b) => b.score - a.score || b.similarity - a.similarity)
+}
