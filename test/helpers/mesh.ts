@@ -52,5 +52,5 @@ export function connectedTo (a: MeshNode, b: MeshNode): boolean {
 
 export async function stopAll (nodes: Array<MeshNode | undefined>, dirs: string[] = []): Promise<void> {
   await Promise.all(nodes.map(n => n?.stop()))
-  await Promise.all(dirs.map(d => rm(d, { recursive: true, force: true })))
+  await Promise.all(dirs.map(d => rm(d, { recursive: true, force: true, maxRetries: 5 })))
 }

@@ -219,7 +219,8 @@ export class Bootstrapper {
     const deadline = Date.now() + maxMs
     while (Date.now() < deadline && !this.controller.signal.aborted) {
       let pending = 0
-      for (const peer of this.init.libp2p.getPeers()) {
+      // Only the first few matter: they are the ones PEX asks.
+      for (const peer of this.init.libp2p.getPeers().slice(0, PEX_PEERS_ASKED * 2)) {
         try {
           if ((await this.init.libp2p.peerStore.get(peer)).protocols.length <= 1) pending++
         } catch { pending++ }

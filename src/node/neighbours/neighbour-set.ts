@@ -113,6 +113,9 @@ export class NeighbourSet {
           this.backoff.set(p.id.toString(), { until: Date.now() + delay, delay })
         }
       }
+    } catch (err) {
+      // Maintenance is best effort (the node may be stopping under it); the next tick retries.
+      if (!this.controller.signal.aborted) this.init.log.debug(`neighbour maintenance: ${(err as Error).message}`)
     } finally {
       this.maintaining = false
     }

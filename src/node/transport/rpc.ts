@@ -61,7 +61,8 @@ export async function request<Res> (libp2p: Libp2p, peer: PeerId, protocol: stri
     await lp.write(encodeJson(body), { signal })
     const reply = await lp.read({ signal })
     const value = decodeJson(reply.subarray(), options.responseSchema)
-    await stream.close({ signal }).catch(() => {})
+    // The answer is in: close in the background rather than wait for the remote's half-close.
+    void stream.close().catch(() => {})
     return value
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
