@@ -267,6 +267,25 @@ if (process.env[CHILD_ENV] != null) {
       assert.deepEqual(r.rejected.map(x => x.reason), ['reward-cap-exceeded'])
     })
 
+    test('compute and relay rewards follow their signed receipts', async () => {
+      const provider = await joined()
+      const requester = await joined()
+      await syncAll(provider, requester)
+      // Signed on a clock 5 s ahead of the provider's: still claimable right away.
+      const compute = await requester.signComputeReceipt({ requestId: 'req-1', provider: provider.account, cost: tokens(3), time: Date.now() + 5000 })
+      const relay = await requester.signRelayReceipt({ queryId: 'q-1', relayer: provider.account, hops: 3 })
+      await provider.claimComputeReward(compute)
+      await provider.claimRelayReward(relay)
+      assert.equal(provider.balance(), NEW_USER_GRANT + tokens(1.5) + tokens(0.03))
+      await assert.rejects(provider.claimRelayReward(relay), { name: 'BlockRejectedError', reason: 'duplicate-evidence' })
+      // The requester cannot cash its own receipt.
+      await assert.rejects(requester.claimComputeReward(compute), { name: 'BlockRejectedError', reason: 'bad-evidence' })
+      const c = await newLedger()
+      await syncAll(provider, requester, c)
+      assert.equal(c.balance(provider.account), provider.balance())
+      assert.deepEqual(provider.history().slice(0, 2).map(h => [h.reason, h.counterparty]), [['relay', requester.account], ['compute', requester.account]])
+    })
+
     test('first-adapter, early-adopter and rating grants need their evidence', async () => {
       const host = await joined()
       const dl = await joined()

@@ -53,16 +53,35 @@ export function isAccountId (account: string): boolean {
   return publicKeyOf(account) !== null
 }
 
+// The same signature is checked several times along a chain: a send, then the receive that embeds it; a
+// charge's receipt, then the hosting reward that cites it. The signer is inside what the hash covers, so
+// (domain, hash, sig) fully determines the result and a positive answer can be remembered (bounded).
+const VERIFIED_MAX = 100_000
+const verified = new Set<string>()
+
 function verifySig (account: string, domain: string, hashHex: string, sig: string): boolean {
+  const memo = `${domain}|${hashHex}|${sig}`
+  if (verified.has(memo)) return true
   const key = publicKeyOf(account)
   if (key == null) return false
   const sigBytes = Buffer.from(sig, 'base64url')
   if (sigBytes.length !== 64) return false
+  let ok: boolean
   try {
-    return cryptoVerify(null, signingBytes(domain, hashHex), key, sigBytes)
+    ok = cryptoVerify(null, signingBytes(domain, hashHex), key, sigBytes)
   } catch {
-    return false
+    ok = false
   }
+  if (ok) {
+    if (verified.size >= VERIFIED_MAX) verified.clear()
+    verified.add(memo)
+  }
+  return ok
+}
+
+/** Forgets remembered signature checks (benchmarks use it to measure cold verification). */
+export function clearSignatureCache (): void {
+  verified.clear()
 }
 
 /** The block without `hash` and `sig`: what the hash covers. */

@@ -78,7 +78,7 @@ export {
 export type { ChainState, RejectReason, ValidationContext, Verdict } from './validate'
 export {
   createSigner, sealBlock, blockBody, computeBlockHash, checkBlockIntegrity, signReceipt, verifyReceipt, receiptHash, receiptSigner,
-  encodeBlock, decodeBlock, parseBlock, isAccountId, type Signer, type ParseResult
+  encodeBlock, decodeBlock, parseBlock, isAccountId, clearSignatureCache, type Signer, type ParseResult
 } from './block'
 export { solveJoinPow, verifyJoinPow, joinPowDigest, leadingZeroBits, type JoinPow, type SolveJoinPowOptions } from './pow'
 export { reputationScore, type ReputationInputs } from './reputation'

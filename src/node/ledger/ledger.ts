@@ -296,8 +296,11 @@ export class Ledger extends EventTarget {
     return await this.appendOwn<ReceiveBlock>((state, time) => {
       if (this.forks.has(payment.account)) throw new ForkedAccountError(payment.account)
       const known = this.chains.get(payment.account)?.blocks[payment.seq]
-      if (known?.hash !== payment.hash) throw new BlockRejectedError('receive-without-send', 'payment is not in the payer\'s chain known to this node')
-      return { ...this.common(state, time, payment.amount, state.balance + payment.amount), kind: 'receive', source: payment }
+      if (known == null || known.hash !== payment.hash || (known.kind !== 'send' && known.kind !== 'charge')) {
+        throw new BlockRejectedError('receive-without-send', 'payment is not in the payer\'s chain known to this node')
+      }
+      // Embed the copy this node validated, not the caller's object.
+      return { ...this.common(state, time, known.amount, state.balance + known.amount), kind: 'receive', source: known }
     }, options)
   }
 
@@ -318,7 +321,7 @@ export class Ledger extends EventTarget {
   async claimHostingReward (receipt: DownloadReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
     return await this.appendOwn<RewardBlock>((state, time) => ({
       ...this.common(state, time, HOSTING_REWARD, state.balance + HOSTING_REWARD), kind: 'reward', reward: { reason: 'hosting', receipt }
-    }), options)
+    }), { ...options, minTime: receipt.time })
   }
 
   /** Compute reward: half the request cost, from the requester's signed receipt. */
@@ -326,7 +329,7 @@ export class Ledger extends EventTarget {
     const amount = Math.floor(receipt.cost * COMPUTE_REWARD_NUMERATOR / COMPUTE_REWARD_DENOMINATOR)
     return await this.appendOwn<RewardBlock>((state, time) => ({
       ...this.common(state, time, amount, state.balance + amount), kind: 'reward', reward: { reason: 'compute', receipt }
-    }), options)
+    }), { ...options, minTime: receipt.time })
   }
 
   /** Relay reward: 0.01 token per hop, from the search origin's signed receipt. */
@@ -334,14 +337,14 @@ export class Ledger extends EventTarget {
     const amount = receipt.hops * RELAY_REWARD_PER_HOP
     return await this.appendOwn<RewardBlock>((state, time) => ({
       ...this.common(state, time, amount, state.balance + amount), kind: 'reward', reward: { reason: 'relay', receipt }
-    }), options)
+    }), { ...options, minTime: receipt.time })
   }
 
   /** Rating reward (1 token) for rating an adapter this account downloaded and paid for. */
   async claimRatingReward (receipt: DownloadReceipt, score: number, options: AbortOptions = {}): Promise<RewardBlock> {
     return await this.appendOwn<RewardBlock>((state, time) => ({
       ...this.common(state, time, RATING_REWARD, state.balance + RATING_REWARD), kind: 'reward', reward: { reason: 'rating', receipt, score }
-    }), options)
+    }), { ...options, minTime: receipt.time })
   }
 
   /** First-adapter grant (50): evidence is another joined account's receipt for downloading our adapter. */
@@ -395,14 +398,16 @@ export class Ledger extends EventTarget {
           const block = parsed.value
           const v = this.check(block, ctx)
           if (v.ok) {
-            for (const proof of this.accept(block)) {
+            const proofs = this.accept(block)
+            // The block before the proofs it revealed: on reload a proof first would refuse the block.
+            records.push(encodeRecord({ t: 'block', block }))
+            result.accepted.push(block)
+            events.push(new CustomEvent('block', { detail: block }))
+            for (const proof of proofs) {
               result.proofs.push(proof)
               records.push(encodeRecord({ t: 'proof', proof }))
               events.push(new CustomEvent('double-spend', { detail: proof }))
             }
-            records.push(encodeRecord({ t: 'block', block }))
-            result.accepted.push(block)
-            events.push(new CustomEvent('block', { detail: block }))
             continue
           }
           rejection = { reason: v.reason, account: block.account, seq: block.seq, hash: block.hash, detail: v.detail }
@@ -700,14 +705,15 @@ export class Ledger extends EventTarget {
    * Builds, signs, validates (with the same rules as everyone else) and durably appends one own block.
    * `make` may throw a typed error: then nothing is written.
    */
-  private async appendOwn<B extends Block> (make: (state: ChainState, time: number) => BlockBody | Promise<BlockBody>, options: AbortOptions & { allowUnjoined?: boolean } = {}): Promise<B> {
+  private async appendOwn<B extends Block> (make: (state: ChainState, time: number) => BlockBody | Promise<BlockBody>, options: AbortOptions & { allowUnjoined?: boolean, minTime?: number } = {}): Promise<B> {
     return await this.exclusive(async () => {
       options.signal?.throwIfAborted()
       const chain = this.chains.get(this.account)
       if ((chain == null || chain.blocks.length === 0) && options.allowUnjoined !== true) throw new NotJoinedError()
       const state = chain?.state ?? createChainState(this.account)
       if (this.forks.has(this.account)) throw new ForkedAccountError(this.account)
-      const time = Math.max(this.now(), state.lastTime)
+      // Not before the evidence: a receipt signed on a clock slightly ahead of ours is still claimable now.
+      const time = Math.max(this.now(), state.lastTime, options.minTime ?? 0)
       const body = await make(state, time)
       const block = await sealBlock(this.signer, body)
       const v = validateBlock(state, block, this.context(this.now()))
