@@ -401,7 +401,7 @@ if (process.env[CHILD_ENV] != null) {
       assert.ok(b.reputation(c.account) < 0.5)
     })
 
-    test('a receive that embeds a conflicting copy of a payment reveals the fork', async () => {
+    test('a receive that embeds a conflicting copy of a payment reveals the fork, in either order, and the proof survives a reopen', async () => {
       const aKey = await generateKeyPair('Ed25519')
       const a = await newLedger(undefined, aKey)
       await a.join()
@@ -412,12 +412,39 @@ if (process.env[CHILD_ENV] != null) {
       const toC = await sealBlock(createSigner(aKey), { ...blockBody(toB), to: c.account } as BlockBody) as SendBlock
       await c.ingest([toC])
       const recvC = await c.receive(toC)
-      const third = await newLedger()
+
+      const dir = fresh()
+      const third = await newLedger(dir)
       await third.ingest([...a.chain(), ...b.chain()])
       const r = await third.ingest([...c.chain()])
       assert.equal(r.proofs.length, 1, 'c\'s receive embeds a second block 1 of a')
       assert.ok(r.accepted.some(x => x.hash === recvC.hash))
       assert.equal(third.isForked(a.account), true)
+      const heads = third.heads()
+      const digest = third.headsDigest()
+      await third.close()
+      const reopened = await newLedger(dir)
+      assert.deepEqual(reopened.lastLoad.rejected, [])
+      assert.equal(reopened.isForked(a.account), true)
+      assert.equal(reopened.reputation(a.account), 0)
+      assert.deepEqual(reopened.heads(), heads)
+      assert.equal(reopened.headsDigest(), digest)
+      await reopened.close()
+
+      // The other order: c's receive first, then a's own block 1 arrives and conflicts with the embedded copy.
+      const dir2 = fresh()
+      const fourth = await newLedger(dir2)
+      await fourth.ingest([a.chain()[0], ...c.chain()])
+      assert.equal(fourth.isForked(a.account), false)
+      const r2 = await fourth.ingest([toB])
+      assert.equal(r2.accepted.length, 1)
+      assert.equal(r2.proofs.length, 1)
+      await fourth.close()
+      const reopened2 = await newLedger(dir2)
+      assert.deepEqual(reopened2.lastLoad.rejected, [], 'the block is stored before the proof it revealed')
+      assert.equal(reopened2.isForked(a.account), true)
+      assert.equal(reopened2.chain(a.account).length, 2)
+      await reopened2.close()
     })
   })
 

@@ -8,7 +8,7 @@ import { lockDirectory, openAppendLog, type AppendLog, type AppendLogRecovery, t
 import type { Logger } from '../util/logger'
 import { formatTokens, isAmount } from './amount'
 import { createSigner, encodeBlock, isAccountId, parseBlock, receiptHash, sealBlock, signReceipt, type Signer } from './block'
-import { canonicalBytes } from './canonical'
+import { canonicalBytes, sha256Hex } from './canonical'
 import {
   COMPUTE_REWARD_DENOMINATOR, COMPUTE_REWARD_NUMERATOR, DEFAULT_JOIN_DIFFICULTY, EARLY_ADOPTER_GRANT, FIRST_ADAPTER_GRANT,
   HOSTING_REWARD, LEDGER_LOG_FILE, NEW_USER_GRANT, RATING_REWARD, RELAY_REWARD_PER_HOP
@@ -476,6 +476,15 @@ export class Ledger extends EventTarget {
       if (c.blocks.length > 0) out.push({ account, seq: c.blocks.length - 1, hash: c.state.hashes[c.blocks.length - 1] })
     }
     return out
+  }
+
+  /**
+   * sha-256 over all heads (sorted by account): two nodes with equal digests hold the same chains, so
+   * gossip can send the digest and exchange full heads only when they differ.
+   */
+  headsDigest (): string {
+    const lines = this.heads().map(h => `${h.account} ${h.seq} ${h.hash}`).sort()
+    return sha256Hex(lines.join('\n'))
   }
 
   head (account: string): ChainHead | null {

@@ -280,6 +280,7 @@ function checkKind (state: ChainState, block: Block, ctx: ValidationContext): Ve
         case 'rating': {
           const r = w.receipt
           if (r.downloader !== block.account) return reject('bad-evidence', 'can only rate own downloads')
+          if (!verifyReceipt(r)) return reject('bad-evidence', 'receipt signature is not the account\'s')
           const paid = state.paidReceipts.get(receiptHash(r))
           if (paid === undefined) return reject('bad-evidence', 'no charge for this download in the chain')
           if (paid < RATING_REWARD) return reject('bad-evidence', 'download cost less than the rating reward')
