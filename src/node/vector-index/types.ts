@@ -69,6 +69,11 @@ export interface SearchQuery {
   minSimilarity?: number
   /** How vector and keyword rankings are combined. @default the index's `fusion` */
   fusion?: Fusion
+  /**
+   * Put entries whose text contains the (short) query verbatim, as a whole phrase, first: someone typing
+   * a name or a tag. @default true
+   */
+  exactPhrase?: boolean
 }
 
 export interface SearchResult {

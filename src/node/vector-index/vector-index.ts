@@ -27,7 +27,7 @@ export interface VectorIndexInit {
   remoteCapacity?: number
   /** Force a scan kernel (tests, benchmarks). @default 'wasm-simd' when available, else 'js' */
   kernel?: ScanKernel
-  /** Default fusion for hybrid search. @default 'rrf' */
+  /** Default fusion for hybrid search (weighted measured better on the demo catalog; see bench/README.md). @default 'weighted' */
   fusion?: Fusion
   /** Compact when the log has more than this many records per live entry. @default 2 */
   compactRatio?: number
@@ -142,7 +142,7 @@ class VectorIndexImpl implements VectorIndex {
     this.dir = init.dir
     this.matrix = new VectorMatrix(dimensions, INITIAL_CAPACITY, init.kernel)
     this.kernel = this.matrix.kernel
-    this.fusion = init.fusion ?? 'rrf'
+    this.fusion = init.fusion ?? 'weighted'
     this.compactRatio = init.compactRatio ?? COMPACT_RATIO
     this.growSlots(this.matrix.capacity)
   }
@@ -444,7 +444,7 @@ class VectorIndexImpl implements VectorIndex {
       const kwSlots = kw.map(h => ({ slot: this.slotOf.get(h.id)!, score: h.score }))
       // A short query found verbatim (as a whole phrase) in an entry's text is someone typing a name or a
       // tag: those entries get a bonus so they come first whatever the embedding thinks.
-      const phrase = exactPhrase(text)
+      const phrase = query.exactPhrase === false ? null : exactPhrase(text)
       const exact = new Set<number>()
       if (phrase != null) for (const h of kwSlots) if (containsPhrase(this.metas[h.slot].text, phrase)) exact.add(h.slot)
       ranked = fuse(vec, kwSlots, fusion, (slot) => q != null ? this.matrix.dot(slot, q) : 0, exact)
