@@ -82,7 +82,9 @@ describe('demo catalog', () => {
     for (const fields of entries) {
       // A stand-in embedding: the real one comes from the embedder on import.
       const seed = fields.id.length
-      const embedding = Array.from({ length: 384 }, (_, i) => Math.sin(seed + i))
+      const raw = Array.from({ length: 384 }, (_, i) => Math.sin(seed + i))
+      const norm = Math.hypot(...raw)
+      const embedding = raw.map(x => x / norm)
       const manifest = await signManifest(buildUnsignedManifest({ ...fields, embedding, publisher }), key)
       const check = await decodeManifest(encodeManifest(manifest))
       assert.ok(check.ok, `${fields.id}: ${check.ok ? '' : check.problems.join('; ')}`)

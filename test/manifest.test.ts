@@ -191,6 +191,15 @@ describe('adapter manifest', () => {
       assertHasProblem(await problemsOf(await forceSign({ ...manifest, embedding: { ...manifest.embedding, data: spaced } }, key)), 'embedding.data', /canonical base64/)
     })
 
+    it('an embedding that is not unit length', async () => {
+      const long = vector(4).map(x => x * 3)
+      const value = await forceSign({ ...manifest, embedding: { ...manifest.embedding, data: encodeEmbedding(long) } }, key)
+      assert.deepEqual(await problemsOf(value), ['embedding.data: must be a unit-length vector (L2 norm 1 ± 0.001), got norm 3.000'])
+      const zero = await forceSign({ ...manifest, embedding: { ...manifest.embedding, data: encodeEmbedding(new Array(384).fill(0)) } }, key)
+      assertHasProblem(await problemsOf(zero), 'embedding.data', /got norm 0\.000/)
+      assert.throws(() => buildUnsignedManifest({ ...fields({ embedding: long }), publisher: peerIdFromPrivateKey(key) }), { name: 'ManifestValidationError' })
+    })
+
     it('an unknown embedding model', async () => {
       const value = await forceSign({ ...manifest, embedding: { ...manifest.embedding, model: 'BAAI/bge-small-en-v1.5' } }, key)
       assert.deepEqual(await problemsOf(value), ['embedding.model: unknown embedding model "BAAI/bge-small-en-v1.5" (supported: sentence-transformers/all-MiniLM-L6-v2)'])

@@ -18,6 +18,12 @@ export const EMBEDDING_MODELS: Readonly<Record<string, number>> = Object.freeze(
   [DEFAULT_EMBEDDING_MODEL]: 384
 })
 
+/**
+ * Embeddings must be L2-normalised (as the embedder returns them) to within this tolerance, so that
+ * a dot product is a cosine and no manifest can outrank others by carrying a longer vector.
+ */
+export const EMBEDDING_NORM_TOLERANCE = 1e-3
+
 /** Ed25519 signatures are always 64 bytes. */
 export const SIGNATURE_BYTES = 64
 

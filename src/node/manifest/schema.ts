@@ -2,7 +2,7 @@
 // a range and a length limit; issues are mapped to readable `field: problem` lines.
 import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
-import { ADAPTER_KINDS, EMBEDDING_MODELS, LIMITS, MANIFEST_VERSION, SIGNATURE_BYTES } from './constants.js'
+import { ADAPTER_KINDS, EMBEDDING_MODELS, EMBEDDING_NORM_TOLERANCE, LIMITS, MANIFEST_VERSION, SIGNATURE_BYTES } from './constants.js'
 import { decodeBase64Strict, float32FromLittleEndian } from './embedding-codec.js'
 
 // Semantic Versioning 2.0.0 (the regex published at semver.org).
@@ -106,7 +106,17 @@ export const embeddingSchema = z.strictObject({
       return
     }
     const values = float32FromLittleEndian(bytes)
-    if (!values.every(Number.isFinite)) ctx.addIssue({ code: 'custom', message: 'must contain only finite numbers' })
+    if (!values.every(Number.isFinite)) {
+      ctx.addIssue({ code: 'custom', message: 'must contain only finite numbers' })
+      return
+    }
+    // Indexes rank by dot product of unit vectors; a longer vector would outrank every honest one.
+    let sum = 0
+    for (const x of values) sum += x * x
+    const norm = Math.sqrt(sum)
+    if (Math.abs(norm - 1) > EMBEDDING_NORM_TOLERANCE) {
+      ctx.addIssue({ code: 'custom', message: `must be a unit-length vector (L2 norm 1 ± ${EMBEDDING_NORM_TOLERANCE}), got norm ${norm.toPrecision(4)}` })
+    }
   })
 })
 
