@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { createEmbedder, type Embedder } from '../src/node/embedding'
+import { groupByLength } from '../src/node/embedding/batching'
 
 // This file doubles as the child process of the "process exit" tests (see runChild below).
 const childMode = process.env.EMBEDDING_TEST_CHILD
@@ -109,6 +110,13 @@ if (childMode != null) {
       } finally {
         await small.close()
       }
+    })
+
+    it('groups texts of similar length into one forward pass, and splits off outliers', () => {
+      assert.deepEqual(groupByLength(Array(32).fill(12)), [[0, 32]])
+      assert.deepEqual(groupByLength([...Array(30).fill(12), 250, 256]), [[0, 30], [30, 32]])
+      assert.deepEqual(groupByLength([7]), [[0, 1]])
+      assert.deepEqual(groupByLength([]), [])
     })
 
     it('reports texts longer than the model window as truncated, and embeds their start', async () => {
