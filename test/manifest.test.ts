@@ -1,8 +1,9 @@
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -116,6 +117,28 @@ describe('adapter manifest', () => {
     it('the same manifest with its keys in another order still verifies', async () => {
       const shuffled = Object.fromEntries(Object.entries(manifest).reverse())
       assert.equal((await verifyManifest(shuffled)).ok, true)
+    })
+
+    it('matches the known-answer wire format (checked once against Python json + cryptography)', async () => {
+      // Changing any of these values breaks interoperability with nodes already in the mesh: a format
+      // change needs a new manifestVersion. The bytes were verified independently with Python:
+      // json.dumps(sort_keys=True, separators=(',', ':'), ensure_ascii=False) reproduces them, and
+      // cryptography's Ed25519PublicKey.verify accepts the signature over the domain prefix + JCS.
+      const seeded = await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(7))
+      const raw = Array.from({ length: 384 }, (_, i) => Math.cos(i * 0.5))
+      const norm = Math.hypot(...raw)
+      const kat = await signManifest(buildUnsignedManifest({
+        id: 'wine-basics', name: 'Wine Basics — ünïcode', version: '1.0.0', description: 'Intro to wine.\nLine "two".', kind: 'lora',
+        baseModel: 'meta-llama/Llama-3.1-8B-Instruct', rank: 16, targetModules: ['q_proj', 'v_proj'], license: 'apache-2.0',
+        specializations: ['wine'], capabilities: ['qa'], domain: 'food-drink/wine', sizeBytes: 1000, contentHash: `sha256-${'a'.repeat(64)}`,
+        metrics: { accuracy: 0.91, downloads: 342, rating: 4.8 }, price: 0.1, createdAt: '2026-11-29T19:00:00Z',
+        embedding: raw.map(x => x / norm), publisher: peerIdFromPrivateKey(seeded)
+      }), seeded)
+      assert.equal(kat.publisher, '12D3KooWRawPbxPtP1eZaJpumGnyWX2DcUyd3RQnydr3eAto4Az7')
+      assert.equal(kat.signature, 'JleTct33yRXjBCw+AjFSFEVRG443Ri8vkMKhQxO/NiJyPyyWsFz7qDffWBsPWwdkvvfwIVseLOnMX66178nkAw==')
+      const bytes = encodeManifest(kat)
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), 'c6ec410f5eb9795db61d6d9c2595b5c4ef40c712d9242f94bb45258a385662a6')
+      assert.ok(new TextDecoder().decode(bytes).startsWith('{"baseModel":"meta-llama/Llama-3.1-8B-Instruct","capabilities":["qa"],"contentHash":"sha256-'))
     })
 
     it('applies defaults for metrics, price and createdAt', () => {

@@ -156,7 +156,11 @@ export async function assertManifest (value: unknown, options: AbortOptions = {}
   return check.manifest
 }
 
-/** Wire bytes of a manifest: UTF-8 canonical JSON, so equal manifests have equal bytes. */
+/**
+ * Wire bytes of a manifest: UTF-8 canonical JSON, so equal manifests have equal bytes.
+ *
+ * @throws CanonicalEncodingError if the value holds something JSON cannot carry
+ */
 export function encodeManifest (manifest: AdapterManifest): Uint8Array {
   return canonicalBytes(manifest)
 }
@@ -185,7 +189,11 @@ export async function decodeManifest (bytes: Uint8Array, options: AbortOptions =
   return verifyManifest(value, options)
 }
 
-/** The manifest's embedding as float32 values (a fresh array each call). */
+/**
+ * The manifest's embedding as float32 values (a fresh array each call).
+ *
+ * @throws RangeError if the embedding data is not canonical base64 (never for a verified manifest)
+ */
 export function manifestEmbedding (manifest: Pick<AdapterManifest, 'embedding'>): Float32Array {
   return decodeEmbedding(manifest.embedding.data)
 }

@@ -171,7 +171,7 @@ export function formatIssues (error: z.ZodError, root = 'manifest'): string[] {
   for (const issue of error.issues) {
     const where = issue.path.length === 0 ? root : issue.path.map(String).join('.')
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push(`${where === root ? root : where}: unknown field ${JSON.stringify(key.slice(0, 64))}`)
+      for (const key of issue.keys) problems.push(`${where}: unknown field ${JSON.stringify(key.slice(0, 64))}`)
     } else if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
       problems.push(`${where}: is required`)
     } else {
