@@ -488,6 +488,18 @@ describe('adapter manifest', () => {
       assert.equal(info.fields.description, 'A small adapter.\n\nIt balances sour drinks, see the guide.')
     })
 
+    it('takes specializations from hub tags when the card has no continuum block', async () => {
+      const dir = copySample('cocktail-balance-ia3', 'hub-tags')
+      writeFileSync(path.join(dir, 'README.md'), `---\nlicense: mit\nbase_model: Qwen/Qwen2.5-0.5B-Instruct\npipeline_tag: text-generation\ntags:\n` +
+        `- peft\n- ia3\n- base_model:adapter:Qwen/Qwen2.5-0.5B-Instruct\n- cocktails\n- ${'x'.repeat(100)}\n- mixology\n- cocktails\n---\n# Hub Card\n\nBalances cocktails.\n`)
+      const info = await readPeftFolder(dir)
+      assert.deepEqual(info.fields.specializations, ['cocktails', 'mixology'])
+      assert.deepEqual(info.fields.capabilities, ['text-generation'])
+      assert.equal(info.fields.id, 'hub-tags')
+      assert.equal(info.fields.version, '1.0.0')
+      assert.equal(info.fields.domain, 'general')
+    })
+
     it('changing any file changes the content hash', async () => {
       const dir = copySample('cocktail-balance-ia3', 'hash-check')
       const before = (await readPeftFolder(dir)).fields.contentHash

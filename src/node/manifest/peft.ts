@@ -88,6 +88,8 @@ type Card = z.output<typeof cardSchema>
 
 // Hub tags that say nothing about what an adapter is for.
 const GENERIC_TAG = /^(?:peft|lora|qlora|dora|ia3|adapter|safetensors|transformers|pytorch|text-generation(?:-inference)?|conversational|endpoints_compatible|autotrain_compatible|trl|sft|generated_from_trainer|unsloth|(?:base_model|license|region|arxiv|dataset|doi|language|lora|adapter):.*)$/i
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/
 const HF_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/
 
 /**
@@ -219,7 +221,8 @@ export async function readPeftFolder (dir: string, options: ReadPeftFolderOption
     ...(usesRank && typeof config.r === 'number' ? { rank: config.r } : {}),
     ...(targetModules !== undefined && targetModules.length > 0 ? { targetModules } : {}),
     license: card.license ?? UNKNOWN_LICENSE,
-    specializations: unique(continuum.specializations ?? tags.filter(t => !GENERIC_TAG.test(t))).slice(0, LIMITS.tagCount),
+    // Hub tags are hints: drop the generic ones and any a manifest could not carry, rather than fail.
+    specializations: unique(continuum.specializations ?? tags.filter(t => !GENERIC_TAG.test(t) && t.trim().length <= LIMITS.tagLength && !CONTROL.test(t))).slice(0, LIMITS.tagCount),
     capabilities: unique(continuum.capabilities ?? (card.pipeline_tag != null ? [card.pipeline_tag] : [])).slice(0, LIMITS.tagCount),
     domain: continuum.domain ?? DEFAULT_DOMAIN,
     sizeBytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
