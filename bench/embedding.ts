@@ -2,7 +2,7 @@
 // thread) against @lat.md/embed (the same model in pure WASM), in the same run on the same sentences.
 // Figures: model load time, ms per sentence one at a time and in batches of 32, and how long the caller's event
 // loop was blocked meanwhile (gaps between the ticks of a 1 ms timer).
-// Usage: npm run bench -- embedding [--json] [--sentences 128] [--lat-sentences 32] [--rounds 3]
+// Usage: npm run bench -- embedding [--json] [--sentences 128] [--lat-sentences 32] [--rounds 3] [--threads 1]
 import { createEmbedder } from '../src/node/embedding'
 import { BenchReport, note, percentile } from './_report'
 
@@ -12,6 +12,7 @@ const arg = (name: string, fallback: number): number => {
 }
 const SENTENCES = arg('sentences', 128)
 const ROUNDS = arg('rounds', 3)
+const THREADS = arg('threads', 1) // onnxruntime intra-op threads for our embedder (the product uses 1)
 const BATCH = 32
 
 // Two kinds of text the mesh embeds: search queries (short) and skill descriptions (longer). Cost grows with length.
@@ -41,9 +42,9 @@ interface Runner {
 }
 
 function ours (): Runner {
-  const embedder = createEmbedder()
+  const embedder = createEmbedder({ threads: THREADS })
   return {
-    system: 'continuum (onnxruntime worker, fp32, 1 thread)',
+    system: `continuum (onnxruntime worker, fp32, ${THREADS} thread${THREADS > 1 ? 's' : ''})`,
     load: async () => { await embedder.load() },
     embedOne: async (t) => { await embedder.embedOne(t) },
     embedBatch: async (b) => { await embedder.embed(b) },
@@ -77,9 +78,11 @@ const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000
 
 async function measure (report: BenchReport, runner: Runner, count: number): Promise<void> {
   note(`${runner.system}: loading`)
+  const rss = process.memoryUsage().rss
   let t = performance.now()
   await runner.load()
   report.add({ case: 'model load (until first call can run)', system: runner.system, metric: 'time', value: performance.now() - t, unit: 'ms' })
+  report.add({ case: 'model load (until first call can run)', system: runner.system, metric: 'RSS increase', value: (process.memoryUsage().rss - rss) / 2 ** 20, unit: 'MiB' })
   await runner.embedOne(queries[0]) // warm-up
 
   report.add({ case: 'each case', system: runner.system, metric: 'sentences measured', value: count, unit: 'sentences' })
@@ -122,6 +125,8 @@ async function measure (report: BenchReport, runner: Runner, count: number): Pro
     add(`batches of ${BATCH}`, batched, batchedCpu)
   }
   clearInterval(ticker)
+  globalThis.gc?.() // bench.mjs runs node with --expose-gc (the worker's heap collects on its own)
+  report.add({ case: 'after all cases', system: runner.system, metric: 'RSS increase since before load', value: (process.memoryUsage().rss - rss) / 2 ** 20, unit: 'MiB' })
   report.add({ case: 'caller event loop while embedding', system: runner.system, metric: 'timer gap p99', value: percentile(gaps, 99), unit: 'ms' })
   report.add({ case: 'caller event loop while embedding', system: runner.system, metric: 'timer gap max', value: Math.max(...gaps), unit: 'ms' })
   await runner.close()
@@ -129,6 +134,9 @@ async function measure (report: BenchReport, runner: Runner, count: number): Pro
 
 async function main (): Promise<void> {
   const report = new BenchReport('embedding')
+  await measure(report, ours(), SENTENCES)
+  await measure(report, await lat(), LAT_SENTENCES)
+
   // Word pieces per sentence ([CLS] and [SEP] included), for context: the cost grows with it.
   const probe = createEmbedder()
   for (const { name, texts } of CASES) {
@@ -136,9 +144,6 @@ async function main (): Promise<void> {
     report.add({ case: name, system: 'input', metric: 'mean length', value: tokens.reduce((a, b) => a + b, 0) / tokens.length, unit: 'word pieces' })
   }
   await probe.close()
-
-  await measure(report, ours(), SENTENCES)
-  await measure(report, await lat(), LAT_SENTENCES)
   report.print()
 }
 
