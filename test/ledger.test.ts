@@ -33,17 +33,26 @@ async function joined (dir?: string): Promise<Ledger> {
   return l
 }
 
-/** Makes every ledger hold every other's full chain (what gossip + range fetches achieve). */
+/**
+ * Makes every ledger hold every other's full chain, as gossip + range fetches would: rounds of head
+ * exchange, where a block whose dependency (another chain) is not held yet waits for the next round.
+ */
 async function syncAll (...ledgers: Ledger[]): Promise<void> {
-  for (const to of ledgers) {
-    for (const from of ledgers) {
-      if (to === from) continue
-      for (const d of diffHeads(to.heads(), from.heads()).want) {
-        const r = await to.ingest(from.blocksAfter(d.account, d.afterSeq), { from: from.account })
-        assert.deepEqual(r.rejected, [], `sync ${from.account} → ${to.account}`)
+  for (let round = 0; round < 4; round++) {
+    let waiting = 0
+    for (const to of ledgers) {
+      for (const from of ledgers) {
+        if (to === from) continue
+        for (const d of diffHeads(to.heads(), from.heads()).want) {
+          const r = await to.ingest(from.blocksAfter(d.account, d.afterSeq), { from: from.account })
+          for (const x of r.rejected) assert.ok(x.needs != null, `sync ${from.account} → ${to.account}: ${x.reason} ${x.detail ?? ''}`)
+          waiting += r.rejected.length
+        }
       }
     }
+    if (waiting === 0) return
   }
+  assert.fail('sync did not converge')
 }
 
 /** Body of the next block of `l`'s own chain, for forging blocks by hand. */
@@ -234,6 +243,9 @@ if (process.env[CHILD_ENV] != null) {
       // 100 more tiny priced downloads in the same period: 99 more rewards reach the 10-token cap.
       const receipts: DownloadReceipt[] = []
       for (let i = 0; i < 100; i++) receipts.push((await dl.payForDownload({ contentId: 'cid-viticulture', bytes: 10, host: host.account, price: 1 })).receipt)
+      // A reward needs the charge in the downloader's chain as the host holds it.
+      await assert.rejects(host.claimHostingReward(receipts[0]), { name: 'BlockRejectedError', reason: 'bad-evidence' })
+      await syncAll(host, dl)
       for (const r of receipts.slice(0, 99)) await host.claimHostingReward(r)
       const chainLength = host.chain().length
       await assert.rejects(host.claimHostingReward(receipts[99]), { name: 'BlockRejectedError', reason: 'reward-cap-exceeded' })
@@ -242,6 +254,7 @@ if (process.env[CHILD_ENV] != null) {
       assert.equal(rewards, HOSTING_REWARD_CAP)
       // Another adapter has its own cap.
       const other = await dl.payForDownload({ contentId: 'cid-fermentation', bytes: 10, host: host.account, price: 1 })
+      await syncAll(host, dl)
       await host.claimHostingReward(other.receipt)
 
       await syncAll(host, dl)
@@ -291,6 +304,7 @@ if (process.env[CHILD_ENV] != null) {
       const dl = await joined()
       await syncAll(host, dl)
       const { receipt } = await dl.payForDownload({ contentId: 'cid-a', bytes: 10, host: host.account, price: tokens(2) })
+      await syncAll(host, dl)
       await host.claimFirstAdapterGrant(receipt)
       await assert.rejects(host.claimFirstAdapterGrant(receipt), { name: 'BlockRejectedError', reason: 'duplicate-grant' })
       await host.claimEarlyAdopterGrant()
@@ -401,7 +415,7 @@ if (process.env[CHILD_ENV] != null) {
       assert.ok(b.reputation(c.account) < 0.5)
     })
 
-    test('a receive that embeds a conflicting copy of a payment reveals the fork, in either order, and the proof survives a reopen', async () => {
+    test('a receive of a conflicting copy of a payment is refused and reveals the fork, in either order; the proof survives a reopen', async () => {
       const aKey = await generateKeyPair('Ed25519')
       const a = await newLedger(undefined, aKey)
       await a.join()
@@ -418,7 +432,7 @@ if (process.env[CHILD_ENV] != null) {
       await third.ingest([...a.chain(), ...b.chain()])
       const r = await third.ingest([...c.chain()])
       assert.equal(r.proofs.length, 1, 'c\'s receive embeds a second block 1 of a')
-      assert.ok(r.accepted.some(x => x.hash === recvC.hash))
+      assert.deepEqual(r.rejected.map(x => [x.hash, x.reason]), [[recvC.hash, 'receive-without-send']])
       assert.equal(third.isForked(a.account), true)
       const heads = third.heads()
       const digest = third.headsDigest()
@@ -434,7 +448,9 @@ if (process.env[CHILD_ENV] != null) {
       // The other order: c's receive first, then a's own block 1 arrives and conflicts with the embedded copy.
       const dir2 = fresh()
       const fourth = await newLedger(dir2)
-      await fourth.ingest([a.chain()[0], ...c.chain()])
+      const waiting = await fourth.ingest([a.chain()[0], ...c.chain()], { from: c.account })
+      assert.deepEqual(waiting.needs, [{ account: a.account, afterSeq: 0 }], 'c\'s receive waits for a\'s block 1')
+      assert.equal(fourth.reputation(c.account), 0.5, 'waiting for a dependency is not held against the sender')
       assert.equal(fourth.isForked(a.account), false)
       const r2 = await fourth.ingest([toB])
       assert.equal(r2.accepted.length, 1)
@@ -504,16 +520,16 @@ if (process.env[CHILD_ENV] != null) {
 
       // Fresh validator for the rest.
       const w = await newLedger()
-      await w.ingest([...a.chain().slice(0, 1), ...b.chain(), ...other.chain()])
+      await w.ingest([join, s1, s2, ...b.chain(), ...other.chain()])
       const expectW = async (blocks: unknown[], reason: string): Promise<void> => {
         const r = await w.ingest(blocks, { from: mallory })
         assert.deepEqual(r.rejected.map(x => x.reason), [reason])
       }
-      // overdraft: a tries to send 101 of its 100 tokens.
-      const overdraft = await sealBlock(aSigner, { ...nextCommon([join], join.time, tokens(101), 0), kind: 'send', to: b.account, memo: '' })
+      // overdraft: a tries to send 81 of its 80 tokens.
+      const overdraft = await sealBlock(aSigner, { ...nextCommon([join, s1, s2], s2.time, tokens(81), 0), kind: 'send', to: b.account, memo: '' })
       await expectW([overdraft], 'overdraft')
       // a wrong resulting balance.
-      const badBalance = await sealBlock(aSigner, { ...nextCommon([join], join.time, tokens(1), tokens(100)), kind: 'send', to: b.account, memo: '' })
+      const badBalance = await sealBlock(aSigner, { ...nextCommon([join, s1, s2], s2.time, tokens(1), tokens(80)), kind: 'send', to: b.account, memo: '' })
       await expectW([badBalance], 'bad-balance')
       // receive without send: b "receives" a's payment to `other`, and a payment that was never signed by a.
       const bChain = b.chain()
@@ -539,6 +555,43 @@ if (process.env[CHILD_ENV] != null) {
       assert.deepEqual(w.rejections(), { overdraft: 1, 'bad-balance': 1, 'receive-without-send': 2, 'double-receive': 1, malformed: 1, 'bad-evidence': 1 })
       assert.ok(v.reputation(mallory) < 0.05, `sender of bad blocks loses reputation (${v.reputation(mallory)})`)
       assert.ok(w.reputation(mallory) < 0.05)
+    })
+
+    test('a receive counts only a payment the payer\'s chain holds: an unpublished signed send mints nothing', async () => {
+      const aKey = await generateKeyPair('Ed25519')
+      const a = await newLedger(undefined, aKey)
+      await a.join()
+      const bKey = await generateKeyPair('Ed25519')
+      const b = await newLedger(undefined, bKey)
+      await b.join()
+      await syncAll(a, b)
+      // a signs a send of 1,000 tokens it does not have and never publishes; b embeds it in a receive.
+      const [aJoin] = a.chain()
+      const phantom = await sealBlock(createSigner(aKey), { ...nextCommon([aJoin], aJoin.time, tokens(1000), 0), kind: 'send', to: b.account, memo: '' }) as SendBlock
+      const [bJoin] = b.chain()
+      const minted = await sealBlock(createSigner(bKey), { ...nextCommon([bJoin], Math.max(phantom.time, bJoin.time), tokens(1000), NEW_USER_GRANT + tokens(1000)), kind: 'receive', source: phantom })
+      const v = await newLedger()
+      await v.ingest([aJoin, bJoin])
+      const r = await v.ingest([minted], { from: b.account })
+      assert.deepEqual(r.rejected.map(x => [x.reason, x.needs]), [['receive-without-send', { account: a.account, afterSeq: 0 }]])
+      assert.equal(v.balance(b.account), NEW_USER_GRANT)
+      // a's real block 1 turns out to be something else: the receive stays refused and a's fork is proven.
+      const real = await a.send(b.account, tokens(1))
+      const r2 = await v.ingest([real])
+      assert.equal(r2.accepted.length, 1)
+      assert.equal(r2.proofs.length, 1)
+      assert.deepEqual((await v.ingest([minted])).rejected.map(x => x.reason), ['receive-without-send'])
+      // A legitimate receive that arrives before its send is accepted once the send is fetched.
+      const c = await newLedger()
+      await c.ingest([aJoin, bJoin])
+      await syncAll(a, b)
+      const recv = await b.receive(real)
+      const early = await c.ingest([recv], { from: b.account })
+      assert.deepEqual(early.needs, [{ account: a.account, afterSeq: 0 }])
+      await c.ingest(a.blocksAfter(early.needs[0].account, early.needs[0].afterSeq))
+      assert.equal((await c.ingest([recv])).accepted.length, 1)
+      assert.equal(c.balance(b.account), NEW_USER_GRANT + tokens(1))
+      assert.equal(c.reputation(b.account), 0.5, 'not held against b')
     })
 
     test('validateBlock is pure and works on a bare chain state', async () => {

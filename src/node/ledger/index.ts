@@ -12,11 +12,17 @@
  *   costs a PoW) and `early-adopter` (500; see below).
  * - `send`: pays another joined account. `charge`: pays a host for a verified download and embeds the
  *   download receipt signed by the downloader (content id, bytes, host, price, priced flag, time).
- * - `receive`: embeds the payer's signed `send` or `charge` block; each payment can be received once.
+ * - `receive`: embeds the payer's signed `send` or `charge` block; each payment can be received once. A node
+ *   accepts it only if the embedded payment is the very block it holds at that position of the payer's
+ *   chain: a signature alone would let a payer sign away tokens it does not have, in a block it never
+ *   publishes. When the payer's chain is simply not held far enough yet, the rejection carries `needs`
+ *   (what to fetch before retrying) and is not held against the sender.
  * - `reward`: `hosting` 0.1 per download receipt (at most 10 per adapter per reward period, one day, judged
  *   by the downloader-signed receipt time), `compute` 50% of the cost in a requester-signed receipt,
  *   `relay` 0.01 per hop in a search-origin-signed receipt, `rating` 1.0 for rating an adapter the account
- *   paid at least 1 token for (the charge must be earlier in its own chain).
+ *   paid at least 1 token for (the charge must be earlier in its own chain). Hosting rewards and the
+ *   first-adapter grant also need the downloader's chain, as held by the validating node, to contain the
+ *   charge that paid the receipt (else `bad-evidence` with `needs`): an unpaid download earns nothing.
  * Amounts are integer micro-tokens (1 token = 1,000,000 units; `formatTokens` / `parseTokens` convert).
  * A block's hash is sha-256 over the canonical JSON (sorted keys, integers only) of every member except
  * `hash` and `sig`; `sig` is Ed25519 over ("continuum-ledger/block/v1\n" ‖ hash bytes), base64url.
@@ -26,11 +32,13 @@
  * fork, out-of-order, wrong-previous), time, then the kind's rules and the balance (overdraft,
  * bad-balance, pow-too-weak, receive-without-send, double-receive, bad-evidence, duplicate-evidence,
  * duplicate-grant, not-early, reward-cap-exceeded, …). Two validly signed blocks of one account with the
- * same `prev` form a `DoubleSpendProof` that `verifyDoubleSpendProof` checks with nothing else. A node that
- * verifies one sets the account's reputation to 0, stops extending its chain and refuses its payments
- * (receives of its sends/charges) from then on. Receives already made by other accounts stay valid: which
- * of the two forked branches "really" paid cannot be decided without consensus, and undoing them would make
- * every node's verdict depend on when it learned of the fork.
+ * same `prev` form a `DoubleSpendProof` that `verifyDoubleSpendProof` checks with nothing else. A node finds
+ * one when a second block arrives for a filled position, or when a receive embeds a payment that differs
+ * from the block held there. A node that verifies a proof sets the account's reputation to 0, accepts no
+ * further block of it, and its own wallet refuses that account's payments. Since a receive counts only if
+ * it embeds the block held at that position, the receiver of the branch a node saw second is refused there;
+ * nodes that saw the other branch first decide the other way. Without consensus that disagreement about
+ * the receivers cannot be avoided; about the forked account itself every node that sees the proof agrees.
  *
  * ## Store and sync
  * `openLedger({ privateKey, dir })` keeps everything in one append-only, checksummed, fsynced log
@@ -70,7 +78,7 @@
  * await ledger.send(friend, tokens(10), 'thanks')
  */
 export { openLedger, Ledger, blockWireBytes } from './ledger'
-export type { LedgerInit, LedgerEvents, ChainHead, IngestResult, LoadReport, LedgerStats, HistoryEntry, DownloadPayment, Rejection, WalletInfo } from './ledger'
+export type { LedgerInit, LedgerEvents, ChainHead, ChainNeed, IngestResult, LoadReport, LedgerStats, HistoryEntry, DownloadPayment, Rejection, WalletInfo } from './ledger'
 export { diffHeads, type HeadsDiff } from './sync'
 export {
   validateBlock, applyBlock, createChainState, headHash, makeDoubleSpendProof, verifyDoubleSpendProof, unpricedCharge, rewardPeriod

@@ -24,7 +24,7 @@ import {
 } from './schema'
 import {
   applyBlock, createChainState, headHash, makeDoubleSpendProof, unpricedCharge, validateBlock, verifyDoubleSpendProof,
-  type ChainState, type RejectReason, type ValidationContext, type Verdict
+  type ChainState, type RejectReason, type ValidationContext
 } from './validate'
 import type { AbortOptions } from '../util/abort'
 
@@ -46,14 +46,31 @@ export interface LedgerInit {
 /** The newest block of one account's chain as this node has it: what gossip exchanges. */
 export interface ChainHead { account: string, seq: number, hash: string }
 
+/** A range of another chain that must be fetched before a rejected block can be judged. */
+export interface ChainNeed { account: string, afterSeq: number }
+
 /** A block (or proof) this ledger refused, with the reason code. */
-export interface Rejection { reason: RejectReason | 'bad-proof', account?: string, seq?: number, hash?: string, detail?: string }
+export interface Rejection {
+  reason: RejectReason | 'bad-proof'
+  account?: string
+  seq?: number
+  hash?: string
+  detail?: string
+  /**
+   * Set when the block depends on another chain this node does not hold far enough (the payer's send
+   * for a receive, the downloader's charge for a hosting reward or first-adapter grant): fetch
+   * `blocksAfter(needs.account, needs.afterSeq)`, ingest it, then retry. Not held against the sender.
+   */
+  needs?: ChainNeed
+}
 
 export interface IngestResult {
   accepted: Block[]
   rejected: Rejection[]
   /** Double-spend proofs this ingest produced (new ones only): broadcast them. */
   proofs: DoubleSpendProof[]
+  /** Ranges to fetch before retrying the rejected blocks that carry `needs` (one per account, deduplicated). */
+  needs: ChainNeed[]
 }
 
 export interface LoadReport {
@@ -104,6 +121,8 @@ export interface DownloadPayment {
 export interface WalletInfo { account: string, balance: number, reputation: number, forked: boolean, joined: boolean }
 
 interface Chain { state: ChainState, blocks: Block[], payments: number }
+
+type Checked = { ok: true } | { ok: false, reason: RejectReason, detail?: string, needs?: ChainNeed, proof?: DoubleSpendProof }
 
 /** Bad-data weights in tenths: a duplicate or early block can come from an honest gossip race. */
 const PENALTY_TENTHS: Partial<Record<RejectReason | 'bad-proof', number>> = { replay: 1, 'out-of-order': 1, fork: 0, 'forked-account': 0 }
@@ -384,16 +403,23 @@ export class Ledger extends EventTarget {
   async ingest (blocks: readonly unknown[], options: AbortOptions & { from?: string } = {}): Promise<IngestResult> {
     return await this.exclusive(async () => {
       options.signal?.throwIfAborted()
-      const result: IngestResult = { accepted: [], rejected: [], proofs: [] }
+      const result: IngestResult = { accepted: [], rejected: [], proofs: [], needs: [] }
       const records: Uint8Array[] = []
       const events: Array<CustomEvent<unknown>> = []
       const ctx = this.context(this.now())
       let penalty = 0
+      // Accounts whose block was refused earlier in this batch: their later blocks cannot follow it.
+      const stopped = new Map<string, ChainNeed | undefined>()
       for (const raw of blocks) {
         const parsed = parseBlock(raw)
         let rejection: Rejection
         if (!parsed.ok) {
           rejection = { reason: 'malformed', detail: parsed.detail }
+        } else if (stopped.has(parsed.value.account) && parsed.value.seq >= (this.chains.get(parsed.value.account)?.blocks.length ?? 0)) {
+          const block = parsed.value
+          result.rejected.push({ reason: 'out-of-order', account: block.account, seq: block.seq, hash: block.hash, detail: 'follows a refused block', needs: stopped.get(block.account) })
+          this.count('out-of-order')
+          continue
         } else {
           const block = parsed.value
           const v = this.check(block, ctx)
@@ -410,9 +436,11 @@ export class Ledger extends EventTarget {
             }
             continue
           }
-          rejection = { reason: v.reason, account: block.account, seq: block.seq, hash: block.hash, detail: v.detail }
-          if (v.reason === 'fork') {
-            const proof = makeDoubleSpendProof(this.chains.get(block.account)!.blocks[block.seq], block)
+          rejection = { reason: v.reason, account: block.account, seq: block.seq, hash: block.hash, detail: v.detail, needs: v.needs }
+          stopped.set(block.account, v.needs)
+          if (v.needs != null && !result.needs.some(n => n.account === v.needs!.account)) result.needs.push(v.needs)
+          const proof = v.reason === 'fork' ? makeDoubleSpendProof(this.chains.get(block.account)!.blocks[block.seq], block) : v.proof
+          if (proof != null) {
             if (this.recordFork(proof)) {
               result.proofs.push(proof)
               records.push(encodeRecord({ t: 'proof', proof }))
@@ -422,7 +450,8 @@ export class Ledger extends EventTarget {
         }
         result.rejected.push(rejection)
         this.count(rejection.reason)
-        penalty += PENALTY_TENTHS[rejection.reason] ?? DEFAULT_PENALTY_TENTHS
+        // A missing dependency may just be gossip order: not held against the sender.
+        if (rejection.needs == null) penalty += PENALTY_TENTHS[rejection.reason] ?? DEFAULT_PENALTY_TENTHS
         events.push(new CustomEvent('rejected', { detail: { ...rejection, from: options.from } }))
       }
       if (options.from != null && penalty > 0) {
@@ -603,11 +632,57 @@ export class Ledger extends EventTarget {
     return { v: 1, account: this.account, seq: state.hashes.length, prev: headHash(state), time, amount, balance }
   }
 
-  /** Validation plus the ledger-level rule: nothing more is accepted from an account with a proven fork. */
-  private check (block: Block, ctx: ValidationContext): Verdict {
+  /**
+   * validateBlock plus the ledger-level rules, which need other chains: nothing more is accepted from an
+   * account with a proven fork, and evidence that points into another chain must be in that chain as held.
+   */
+  private check (block: Block, ctx: ValidationContext): Checked {
     if (this.forks.has(block.account)) return { ok: false, reason: 'forked-account' }
     const chain = this.chains.get(block.account)
-    return validateBlock(chain?.state ?? createChainState(block.account), block, ctx)
+    const v = validateBlock(chain?.state ?? createChainState(block.account), block, ctx)
+    return v.ok ? this.checkDependencies(block) : v
+  }
+
+  /**
+   * A receive is valid only if its embedded payment is the very block the payer's chain holds at that
+   * position: the signature alone does not show the payer could afford it, and a payer could sign a
+   * payment it never publishes. A hosting reward or first-adapter grant needs the downloader's chain to
+   * hold a charge paying that receipt, so a download that was never paid earns nothing.
+   */
+  private checkDependencies (block: Block): Checked {
+    if (block.kind === 'receive') {
+      const src = block.source
+      const payer = this.chains.get(src.account)
+      const held = payer?.blocks[src.seq]
+      if (held == null) {
+        // Signature already verified: keep the copy, so a conflicting block of the payer is caught later.
+        this.rememberEmbedded(src)
+        return { ok: false, reason: 'receive-without-send', detail: `payment ${src.seq} of ${src.account} is not held here yet`, needs: { account: src.account, afterSeq: (payer?.blocks.length ?? 0) - 1 } }
+      }
+      if (held.hash !== src.hash) {
+        return {
+          ok: false,
+          reason: 'receive-without-send',
+          detail: 'the embedded payment is not the block the payer\'s chain holds at that position',
+          proof: held.prev === src.prev ? makeDoubleSpendProof(held, src) : undefined
+        }
+      }
+    }
+    const receipt = block.kind === 'reward' && block.reward.reason === 'hosting'
+      ? block.reward.receipt
+      : block.kind === 'grant' && block.grant.reason === 'first-adapter' ? block.grant.receipt : null
+    if (receipt != null) {
+      const dl = this.chains.get(receipt.downloader)
+      if (dl?.state.paidReceipts.has(receiptHash(receipt)) !== true) {
+        return { ok: false, reason: 'bad-evidence', detail: `no charge paying this receipt in ${receipt.downloader}'s chain held here`, needs: { account: receipt.downloader, afterSeq: (dl?.blocks.length ?? 0) - 1 } }
+      }
+    }
+    return { ok: true }
+  }
+
+  private rememberEmbedded (emb: Block): void {
+    const key = `${emb.account}/${emb.seq}`
+    if (!this.embedded.has(key)) this.embedded.set(key, emb)
   }
 
   /** Folds a validated block into memory; returns double-spend proofs it revealed. */
@@ -669,8 +744,7 @@ export class Ledger extends EventTarget {
 
   /** An embedded block (a receive's payment, a grant's join) that conflicts with the chain held is a fork. */
   private checkEmbedded (emb: Block): DoubleSpendProof[] {
-    const key = `${emb.account}/${emb.seq}`
-    if (!this.embedded.has(key)) this.embedded.set(key, emb)
+    this.rememberEmbedded(emb)
     const stored = this.chains.get(emb.account)?.blocks[emb.seq]
     if (stored == null || stored.hash === emb.hash || stored.prev !== emb.prev) return []
     const p = makeDoubleSpendProof(stored, emb)
@@ -725,7 +799,8 @@ export class Ledger extends EventTarget {
       const time = Math.max(this.now(), state.lastTime, options.minTime ?? 0)
       const body = await make(state, time)
       const block = await sealBlock(this.signer, body)
-      const v = validateBlock(state, block, this.context(this.now()))
+      // The same rules as for everyone else's blocks, cross-chain ones included.
+      const v = this.check(block, this.context(this.now()))
       if (!v.ok) throw new BlockRejectedError(v.reason, v.detail)
       options.signal?.throwIfAborted()
       await this.persist([encodeRecord({ t: 'block', block })])
