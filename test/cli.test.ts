@@ -129,3 +129,39 @@ test('the local API refuses requests without the token', async () => {
     await d.stop()
   }
 })
+
+test('genome search over the demo catalog through the CLI: vineyard query returns viticulture first', async () => {
+  const dir = await tempDir()
+  const d = startDaemon(dir, '--sample-catalog')
+  try {
+    await waitFor('demo catalog imported', () => /Demo catalog: \d+ adapters imported/.test(d.output()), 120_000, 200)
+    const query = "I'm building a vineyard management AI that needs grape cultivation, fermentation chemistry and wine production"
+    const human = cli(dir, 'genome', 'search', query)
+    assert.equal(human.code, 0, human.stderr)
+    assert.match(human.stdout.split('\n')[0], /^ 1\. Viticulture Expert .*similarity/)
+
+    const json = JSON.parse(cli(dir, 'genome', 'search', query, '--json', '--k', '5').stdout) as { results: Array<{ id: string, similarity: number, location: string }> }
+    assert.equal(json.results.length, 5)
+    assert.equal(json.results[0].id, 'viticulture-expert-v3')
+    assert.equal(json.results[0].location, 'local')
+
+    const r = spawnSync(process.execPath, [bin, '--data-dir', dir, 'genome', 'search', '-', '--k', '3'], { input: 'async race conditions in javascript\n\nwine and cheese pairing\n', encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stderr)
+    const lines = r.stdout.trim().split('\n').map(l => JSON.parse(l) as { query: string, results: unknown[] })
+    assert.deepEqual(lines.map(l => l.query), ['async race conditions in javascript', 'wine and cheese pairing'])
+    assert.ok(lines.every(l => l.results.length === 3))
+
+    const list = cli(dir, 'genome', 'list', '--local')
+    assert.match(list.stdout, /\d{3} adapters \(L = local/)
+
+    const empty = cli(dir, 'genome', 'search', '  ')
+    assert.equal(empty.code, 1)
+    assert.match(empty.stderr, /^error: The query is empty/)
+
+    const missing = cli(dir, 'genome', 'import', path.join(dir, 'missing.jsonl'))
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /^error: Cannot read .*missing\.jsonl \(ENOENT\)/)
+  } finally {
+    await d.stop()
+  }
+})

@@ -21,6 +21,9 @@ import { DropCounters } from './util/counters'
 import { createLogger, errorMessage, type LogRecord, type Logger } from './util/logger'
 import { combineSignals, type AbortOptions } from './util/abort'
 import { NodeNotStartedError } from './errors'
+import { createEmbedder, type Embedder } from './embedding'
+import { AdapterCatalog } from './catalog/catalog'
+import { findSampleCatalog } from './catalog/sample'
 
 /** How long a misbehaving peer is refused. */
 const DEFAULT_BAN_MS = 60_000
@@ -42,6 +45,12 @@ export interface MeshNodeInit {
   privateAddresses?: boolean
   /** Relax per-IP limits for many nodes on one host (benchmarks only). @default false */
   simulation?: boolean
+  /** Cap of cached remote adapters (LRU beyond). @default 10000 */
+  remoteCapacity?: number
+  /** Share one embedder between nodes (simulations, tests); the node then does not close it. @default a new worker-thread embedder */
+  embedder?: Embedder
+  /** Import the bundled demo catalog on start (or the JSONL file at this path). @default false */
+  sampleCatalog?: boolean | string
   /** How long a peer that broke protocol rules is refused, in ms. @default 60000 */
   banMs?: number
   /** Receives every log record. @default discard */
@@ -97,6 +106,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   private neighbourSet?: NeighbourSet
   private bootstrapper?: Bootstrapper
   private lastBootstrap: BootstrapReport | null = null
+  private _catalog?: AdapterCatalog
+  private ownEmbedder?: Embedder
   private startedAt = 0
   private maintenanceTimer?: NodeJS.Timeout
   private cacheSaveTimer?: NodeJS.Timeout
@@ -124,6 +135,12 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   get peerId (): PeerId { return this.libp2p.peerId }
 
+  /** Own, installed and cached adapters, with local-first semantic search. */
+  get catalog (): AdapterCatalog {
+    if (this._catalog === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
+    return this._catalog
+  }
+
   get neighbours (): NeighbourSet {
     if (this.neighbourSet === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
     return this.neighbourSet
@@ -136,6 +153,9 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       await prepareDataDir(this.dataDir)
       this.lock = await lockDirectory(this.dataDir)
       this.identity = await openIdentity(this.dataDir)
+      const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
+      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity })
+      await this._catalog.open()
       this.peerCache = new PeerCache({ file: path.join(this.dataDir, 'peers.json') })
       const cacheLoad = await this.peerCache.load()
       if (cacheLoad.problem !== undefined) this.log.warn(cacheLoad.problem)
@@ -177,6 +197,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
         void this.neighbourSet?.maintain()
         return report
       })
+      if (this.init.sampleCatalog !== undefined && this.init.sampleCatalog !== false) void this.importSampleCatalog(this.init.sampleCatalog)
       this.maintenanceTimer = setInterval(() => { void this.maintain() }, REBOOTSTRAP_INTERVAL_MS)
       this.maintenanceTimer.unref()
     } catch (err) {
@@ -208,6 +229,23 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       }
       throw err
     }
+  }
+
+  /** Imports the demo catalog (signed by this node) in the background; re-imports are cheap. */
+  readonly sampleImported: Promise<void> = Promise.resolve()
+  private async importSampleCatalog (option: true | string): Promise<void> {
+    const file = option === true ? findSampleCatalog(__dirname) : option
+    if (file === undefined) { this.log.warn('Demo catalog not found (data/sample-catalog/catalog.jsonl): skipping'); return }
+    const run = (async () => {
+      try {
+        const r = await this.catalog.import(file, { signal: this.shutdown.signal })
+        this.log.info(`Demo catalog: ${r.imported} adapters imported, ${r.updated} updated, ${r.unchanged} unchanged${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}`)
+      } catch (err) {
+        if (!this.shutdown.signal.aborted) this.log.warn(`Demo catalog import failed: ${errorMessage(err)}`)
+      }
+    })()
+    ;(this as { sampleImported: Promise<void> }).sampleImported = run
+    await run
   }
 
   /** Disconnects a misbehaving peer and refuses its connections for a while. */
@@ -267,6 +305,11 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     await this.pex?.stop()
     await Promise.resolve(this._libp2p?.stop()).catch((err: unknown) => this.log.warn(`libp2p stop: ${errorMessage(err)}`))
     await this.peerCache?.save()
+    await this.sampleImported.catch(() => {})
+    await this._catalog?.close().catch((err: unknown) => this.log.warn(`catalog close: ${errorMessage(err)}`))
+    await this.ownEmbedder?.close()
+    this._catalog = undefined
+    this.ownEmbedder = undefined
     await Promise.resolve(this.identity?.datastore.close()).catch(() => {})
     await this.lock?.release()
     this._libp2p = undefined

@@ -4,6 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createMeshNode, type MeshNode } from '../mesh-node'
 import { ApiServer } from '../api/server'
 import { registerMeshRoutes } from '../api/mesh-routes'
+import { registerGenomeRoutes } from '../api/genome-routes'
 import { DEFAULT_API_PORT } from '../api/constants'
 import { formatLogRecord, type LogLevel } from '../util/logger'
 import path from 'node:path'
@@ -16,6 +17,7 @@ export interface NodeStartOptions {
   announceFile?: string[]
   mdns: boolean
   apiPort?: number
+  sampleCatalog?: boolean | string
   verbose?: boolean
 }
 
@@ -33,11 +35,13 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     bootstrap: opts.bootstrap,
     announceFiles: opts.announceFile,
     mdns: opts.mdns,
+    sampleCatalog: opts.sampleCatalog,
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
   await node.start()
   const api = new ApiServer({ dataDir: node.dataDir, peerId: node.peerId.toString(), log: node.log.child('api') })
   registerMeshRoutes(api, node)
+  registerGenomeRoutes(api, node)
   try {
     await api.start(opts.apiPort ?? DEFAULT_API_PORT)
   } catch (err) {

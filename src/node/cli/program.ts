@@ -7,6 +7,7 @@ import { defaultDataDir } from '../identity/data-dir'
 import type { MeshStatus, PeerSummary, Topology } from '../mesh-node'
 import { formatPeers, formatStatus, formatTopology } from './format'
 import { runNodeForeground } from './node-start'
+import { registerGenomeCommands } from './genome'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
@@ -47,7 +48,8 @@ export function buildProgram (): Command {
     .option('--announce-file <file|url>', 'announcement list: a file or an http(s) URL, repeatable', collect, [])
     .option('--no-mdns', 'do not discover peers on the local network')
     .option('--api-port <port>', 'local API port on 127.0.0.1 (0 = any free port)', parsePort, 4180)
-    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number }, cmd: Command) => {
+    .option('--sample-catalog [file]', 'import the demo catalog (or this JSONL file) on start')
+    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string }, cmd: Command) => {
       await runNodeForeground({ ...opts, dataDir: dataDirOf(cmd), verbose: cmd.optsWithGlobals<GlobalOptions>().verbose })
     })
 
@@ -94,5 +96,6 @@ export function buildProgram (): Command {
       console.log(`Connected to ${res.peerId}`)
     })
 
+  registerGenomeCommands(program)
   return program
 }
