@@ -165,6 +165,24 @@ if (childMode != null) {
       assert.equal(v.length, embedder.dimensions)
     })
 
+    it('gives its memory back when idle, and reloads on the next call', async () => {
+      const idle = createEmbedder({ idleTimeoutMs: 50 })
+      try {
+        assert.equal(idle.state, 'unloaded')
+        const first = idle.embedOne(TRIPLES[0][0])
+        assert.equal(idle.state, 'loading')
+        const before = await first
+        assert.equal(idle.state, 'ready')
+        while (idle.state === 'ready') await new Promise(resolve => setTimeout(resolve, 20))
+        assert.equal(idle.state, 'unloaded')
+        const again = await idle.embedOne(TRIPLES[0][0])
+        assert.deepEqual(again, before)
+      } finally {
+        await idle.close()
+      }
+      assert.equal(idle.state, 'closed')
+    })
+
     it('tells the user how to get the model when it is missing', async () => {
       const missing = createEmbedder({ modelDir: '/nonexistent/continuum-model' })
       try {

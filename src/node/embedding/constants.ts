@@ -10,6 +10,8 @@ export const MAX_TOKENS = 256
 export const DEFAULT_BATCH_SIZE = 32
 /** onnxruntime intra-op threads: one, so embedding never competes with the editor for more than one core. */
 export const DEFAULT_THREADS = 1
+/** Stop the worker (freeing ~200–300 MB) after this long without work; the next call reloads the model. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000
 /** Environment variable that overrides where the built model is looked for. */
 export const MODEL_DIR_ENV = 'CONTINUUM_MODEL_DIR'
 /** File name of the bundled worker (emitted next to every bundle that uses the embedder). */

@@ -2,7 +2,7 @@
 // thread with transformers.js + onnxruntime-node. The model is built locally by scripts/build-model.mjs; nothing is
 // downloaded. Cosine similarity of two vectors is their dot product.
 import { Worker } from 'node:worker_threads'
-import { DEFAULT_BATCH_SIZE, DEFAULT_THREADS, DIMENSIONS, MAX_TOKENS, MODEL_ID } from './constants'
+import { DEFAULT_BATCH_SIZE, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_THREADS, DIMENSIONS, MAX_TOKENS, MODEL_ID } from './constants'
 import { AbortError, EmbedderClosedError, EmbeddingWorkerError, EmptyTextError, InvalidTextError, ModelNotFoundError } from './errors'
 import { resolveModelDir, resolveWorkerPath } from './model-dir'
 import type { EmbedRequest, SerializedError, WorkerData, WorkerMessage } from './protocol'
@@ -31,7 +31,16 @@ export interface EmbedderInit {
    * @default 1
    */
   threads?: number
+  /**
+   * Stop the worker after this long without work, giving back its memory (~200–300 MB); the next call loads the
+   * model again (~0.5–1 s). 0 keeps it loaded until close().
+   * @default 300000 (5 minutes)
+   */
+  idleTimeoutMs?: number
 }
+
+/** 'unloaded': no worker (not started yet, or stopped after idleTimeoutMs); the next call loads the model. */
+export type EmbedderState = 'unloaded' | 'loading' | 'ready' | 'closed'
 
 export interface EmbedOptions {
   signal?: AbortSignal
@@ -54,6 +63,7 @@ export interface Embedder {
   readonly dimensions: number
   /** Model window in word pieces ([CLS] and [SEP] included); the rest of a longer text is ignored. */
   readonly maxTokens: number
+  readonly state: EmbedderState
   /**
    * Starts the worker and loads the model (otherwise done by the first embed call). Rejects with
    * ModelNotFoundError, WorkerNotFoundError or EmbeddingWorkerError.
@@ -92,6 +102,9 @@ class WorkerEmbedder implements Embedder {
   readonly maxTokens = MAX_TOKENS
   private readonly batchSize: number
   private readonly threads: number
+  private readonly idleTimeoutMs: number
+  private idleTimer: NodeJS.Timeout | undefined
+  private loaded = false // the current worker has loaded the model
   private worker: Worker | undefined
   private ready: Promise<number> | undefined
   private rejectReady: ((err: Error) => void) | undefined
@@ -105,6 +118,13 @@ class WorkerEmbedder implements Embedder {
   constructor (private readonly init: EmbedderInit) {
     this.batchSize = Math.max(1, Math.floor(init.batchSize ?? DEFAULT_BATCH_SIZE))
     this.threads = Math.max(1, Math.floor(init.threads ?? DEFAULT_THREADS))
+    this.idleTimeoutMs = Math.max(0, init.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
+  }
+
+  get state (): EmbedderState {
+    if (this.closed) return 'closed'
+    if (this.worker == null) return 'unloaded'
+    return this.loaded ? 'ready' : 'loading'
   }
 
   async load (options: { signal?: AbortSignal } = {}): Promise<number> {
@@ -164,6 +184,7 @@ class WorkerEmbedder implements Embedder {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    clearTimeout(this.idleTimer)
     const err = new EmbedderClosedError()
     for (const job of [...this.jobs, ...[...this.inFlight.values()].map(b => b.job)]) this.fail(job, err)
     this.inFlight.clear()
@@ -184,11 +205,13 @@ class WorkerEmbedder implements Embedder {
       const workerData: WorkerData = { modelDir, threads: this.threads, maxTokens: this.maxTokens }
       const worker = new Worker(workerPath, { workerData, stdout: false, stderr: false })
       this.worker = worker
+      this.loaded = false
       let loaded = false
       worker.on('message', (message: WorkerMessage) => {
         switch (message.type) {
           case 'ready':
             loaded = true
+            this.loaded = true
             resolve(message.loadMs)
             this.updateRef()
             this.pump()
@@ -232,6 +255,7 @@ class WorkerEmbedder implements Embedder {
     if (this.worker !== worker) return
     this.worker = undefined
     this.ready = undefined
+    this.loaded = false
     for (const job of [...this.jobs, ...[...this.inFlight.values()].map(b => b.job)]) this.fail(job, err)
     this.inFlight.clear()
     await worker.terminate()
@@ -239,9 +263,13 @@ class WorkerEmbedder implements Embedder {
 
   /** Sends the next batch if the worker is idle. */
   private pump (): void {
+    if (this.inFlight.size > 0 || this.jobs.length === 0 || this.closed) return
     const worker = this.worker
-    if (worker == null || this.inFlight.size > 0 || this.jobs.length === 0 || this.closed) return
-    if (this.ready == null) return
+    if (worker == null || !this.loaded) {
+      // Unloaded (idle timeout) or crashed with work queued: load again; 'ready' pumps.
+      this.start().catch((err: unknown) => { for (const job of [...this.jobs]) this.fail(job, err) })
+      return
+    }
     const job = this.jobs.shift() as Job
     const indices = job.batches.shift() as number[]
     if (job.batches.length > 0) this.jobs.push(job) // round-robin
@@ -302,12 +330,32 @@ class WorkerEmbedder implements Embedder {
     this.updateRef()
   }
 
-  /** Keep the process alive only while there is work; an idle embedder must not prevent exit. */
+  /**
+   * Keep the process alive only while there is work (an idle embedder must not prevent exit), and stop the worker
+   * after idleTimeoutMs without work.
+   */
   private updateRef (): void {
     const worker = this.worker
     if (worker == null) return
-    if (this.jobs.length > 0 || this.inFlight.size > 0 || this.loads > 0) worker.ref()
-    else worker.unref()
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    if (this.jobs.length > 0 || this.inFlight.size > 0 || this.loads > 0) {
+      worker.ref()
+      return
+    }
+    worker.unref()
+    if (this.idleTimeoutMs > 0 && this.loaded) {
+      this.idleTimer = setTimeout(() => this.unload(worker), this.idleTimeoutMs)
+      this.idleTimer.unref()
+    }
+  }
+
+  private unload (worker: Worker): void {
+    if (this.worker !== worker || this.jobs.length > 0 || this.inFlight.size > 0 || this.loads > 0) return
+    this.worker = undefined
+    this.ready = undefined
+    this.loaded = false
+    void worker.terminate()
   }
 }
 
