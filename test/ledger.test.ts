@@ -187,6 +187,13 @@ if (process.env[CHILD_ENV] != null) {
         a.send('not-a-peer-id', tokens(1)).then(() => new Error("did not fail"), e => e as Error)
       ])
       assert.deepEqual(errors.map(e => e.name), ['UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'UnknownPeerError'])
+      await assert.rejects(a.payForDownload({ contentId: 'x'.repeat(300), bytes: 1, host: b.account }), { name: 'BlockRejectedError', reason: 'malformed' })
+      await assert.rejects(a.send(b.account, 1, 'm'.repeat(257)), { name: 'InvalidAmountError' })
+      // Racing joins: one block.
+      const racer = await newLedger()
+      const [j1, j2] = await Promise.all([racer.join(), racer.join()])
+      assert.equal(j1.hash, j2.hash)
+      assert.equal(racer.chain().length, 1)
       for (const e of errors) assert.ok(!e.message.includes('\n'), e.message)
       assert.match(errors[1].message, /100\.000001 tokens needed, 100 available/)
       assert.equal(a.chain().length, before)

@@ -11,7 +11,7 @@ import { createSigner, encodeBlock, isAccountId, parseBlock, receiptHash, sealBl
 import { canonicalBytes, sha256Hex } from './canonical'
 import {
   COMPUTE_REWARD_DENOMINATOR, COMPUTE_REWARD_NUMERATOR, DEFAULT_JOIN_DIFFICULTY, EARLY_ADOPTER_GRANT, FIRST_ADAPTER_GRANT,
-  HOSTING_REWARD, LEDGER_LOG_FILE, NEW_USER_GRANT, RATING_REWARD, RELAY_REWARD_PER_HOP
+  HOSTING_REWARD, LEDGER_LOG_FILE, MAX_MEMO_LENGTH, NEW_USER_GRANT, RATING_REWARD, RELAY_REWARD_PER_HOP
 } from './constants'
 import {
   BlockRejectedError, ForkedAccountError, InsufficientBalanceError, InvalidAmountError, LedgerClosedError, NotJoinedError, UnknownPeerError
@@ -127,11 +127,13 @@ type Checked = { ok: true } | { ok: false, reason: RejectReason, detail?: string
 /** Bad-data weights in tenths: a duplicate or early block can come from an honest gossip race. */
 const PENALTY_TENTHS: Partial<Record<RejectReason | 'bad-proof', number>> = { replay: 1, 'out-of-order': 1, fork: 0, 'forked-account': 0 }
 const DEFAULT_PENALTY_TENTHS = 10
+/** Longest peer id kept in a stored bad-data record (an RSA PeerId is ~46–60 characters). */
+const MAX_PEER_ID_CHARS = 128
 
 const recordSchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('block'), block: blockSchema }),
   z.strictObject({ t: z.literal('proof'), proof: doubleSpendProofSchema }),
-  z.strictObject({ t: z.literal('bad'), peer: z.string().max(128), tenths: z.int().min(0).max(1_000_000) })
+  z.strictObject({ t: z.literal('bad'), peer: z.string().max(MAX_PEER_ID_CHARS), tenths: z.int().min(0).max(1_000_000) })
 ])
 type LedgerRecord = z.infer<typeof recordSchema>
 
@@ -259,10 +261,17 @@ export class Ledger extends EventTarget {
     if (existing?.kind === 'join') return existing
     const pow = options.pow ?? await solveJoinPow(this.account, options.difficulty ?? this.minJoinDifficulty, { time: this.now(), signal: options.signal, onProgress: options.onProgress })
     const powOnly: JoinPow = { time: pow.time, nonce: pow.nonce, difficulty: pow.difficulty }
-    return await this.appendOwn<JoinBlock>(() => ({
-      v: 1, kind: 'join', account: this.account, seq: 0, prev: headHash(createChainState(this.account)), time: powOnly.time,
-      amount: NEW_USER_GRANT, balance: NEW_USER_GRANT, pow: powOnly
-    }), { allowUnjoined: true })
+    try {
+      return await this.appendOwn<JoinBlock>(() => ({
+        v: 1, kind: 'join', account: this.account, seq: 0, prev: headHash(createChainState(this.account)), time: powOnly.time,
+        amount: NEW_USER_GRANT, balance: NEW_USER_GRANT, pow: powOnly
+      }), { allowUnjoined: true })
+    } catch (err) {
+      // Two join() calls raced: the first one's block stands.
+      const first = this.chains.get(this.account)?.blocks[0]
+      if (first?.kind === 'join') return first
+      throw err
+    }
   }
 
   /**
@@ -271,7 +280,7 @@ export class Ledger extends EventTarget {
    */
   async send (to: string, amount: number, memo = '', options: AbortOptions = {}): Promise<SendBlock> {
     if (!isAmount(amount) || amount === 0) throw new InvalidAmountError(`invalid amount: ${String(amount)} units`)
-    if (memo.length > 256) throw new InvalidAmountError('memo longer than 256 characters')
+    if (memo.length > MAX_MEMO_LENGTH) throw new InvalidAmountError(`memo longer than ${MAX_MEMO_LENGTH} characters`)
     return await this.appendOwn<SendBlock>((state, time) => {
       if (to === this.account) throw new BlockRejectedError('self-payment', 'cannot pay yourself')
       if (!this.isKnownAccount(to)) throw new UnknownPeerError(to)
@@ -456,7 +465,7 @@ export class Ledger extends EventTarget {
       }
       if (options.from != null && penalty > 0) {
         this.badTenths.set(options.from, (this.badTenths.get(options.from) ?? 0) + penalty)
-        records.push(encodeRecord({ t: 'bad', peer: options.from, tenths: penalty }))
+        if (options.from.length <= MAX_PEER_ID_CHARS) records.push(encodeRecord({ t: 'bad', peer: options.from, tenths: Math.min(penalty, 1_000_000) }))
       }
       await this.persist(records)
       for (const e of events) this.dispatchEvent(e)
@@ -475,7 +484,7 @@ export class Ledger extends EventTarget {
         this.count('bad-proof')
         if (options.from != null) {
           this.badTenths.set(options.from, (this.badTenths.get(options.from) ?? 0) + DEFAULT_PENALTY_TENTHS)
-          await this.persist([encodeRecord({ t: 'bad', peer: options.from, tenths: DEFAULT_PENALTY_TENTHS })])
+          if (options.from.length <= MAX_PEER_ID_CHARS) await this.persist([encodeRecord({ t: 'bad', peer: options.from, tenths: DEFAULT_PENALTY_TENTHS })])
         }
         this.dispatchEvent(new CustomEvent('rejected', { detail: { reason: 'bad-proof', detail: v.reason, from: options.from } }))
         return v
@@ -494,7 +503,7 @@ export class Ledger extends EventTarget {
     await this.exclusive(async () => {
       options.signal?.throwIfAborted()
       this.badTenths.set(peer, (this.badTenths.get(peer) ?? 0) + DEFAULT_PENALTY_TENTHS)
-      await this.persist([encodeRecord({ t: 'bad', peer, tenths: DEFAULT_PENALTY_TENTHS })])
+      if (peer.length <= MAX_PEER_ID_CHARS) await this.persist([encodeRecord({ t: 'bad', peer, tenths: DEFAULT_PENALTY_TENTHS })])
     })
   }
 
@@ -799,6 +808,10 @@ export class Ledger extends EventTarget {
       const time = Math.max(this.now(), state.lastTime, options.minTime ?? 0)
       const body = await make(state, time)
       const block = await sealBlock(this.signer, body)
+      // Own blocks pass the same schema as network ones (e.g. an over-long content id), or peers and the
+      // next load would refuse them.
+      const shape = parseBlock(block)
+      if (!shape.ok) throw new BlockRejectedError('malformed', shape.detail)
       // The same rules as for everyone else's blocks, cross-chain ones included.
       const v = this.check(block, this.context(this.now()))
       if (!v.ok) throw new BlockRejectedError(v.reason, v.detail)
