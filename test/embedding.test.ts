@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createEmbedder, type Embedder } from '../src/node/embedding'
 import { groupByLength } from '../src/node/embedding/batching'
@@ -191,6 +194,30 @@ if (childMode != null) {
         await missing.close()
       }
       await assert.rejects(missing.embedOne('hello'), { name: 'EmbedderClosedError' })
+    })
+
+    it('reports a worker that fails to start or dies mid-batch as a typed error, and recovers', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'embedding-test-'))
+      try {
+        const broken = path.join(dir, 'broken-worker.cjs')
+        writeFileSync(broken, "throw new Error('cannot load onnxruntime')")
+        const dies = path.join(dir, 'dying-worker.cjs')
+        writeFileSync(dies, "const { parentPort } = require('node:worker_threads')\n" +
+          "parentPort.postMessage({ type: 'ready', loadMs: 1 })\nparentPort.on('message', () => process.exit(3))")
+        for (const [workerPath, pattern] of [[broken, /cannot load onnxruntime/], [dies, /exited unexpectedly \(code 3\)/]] as const) {
+          const embedder = createEmbedder({ workerPath })
+          try {
+            for (let attempt = 0; attempt < 2; attempt++) { // a failure is not cached: the second call starts a new worker
+              await assert.rejects(embedder.embed(['a', 'b']), (err: Error) => err.name === 'EmbeddingWorkerError' && pattern.test(err.message))
+              assert.equal(embedder.state, 'unloaded')
+            }
+          } finally {
+            await embedder.close()
+          }
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
 
     it('lets the process exit after close(), even with a call in flight', () => {
