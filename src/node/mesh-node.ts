@@ -24,6 +24,7 @@ import { NodeNotStartedError } from './errors'
 import { createEmbedder, type Embedder } from './embedding'
 import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
+import type { MeshFeature } from './feature'
 
 /** How long a misbehaving peer is refused. */
 const DEFAULT_BAN_MS = 60_000
@@ -51,6 +52,8 @@ export interface MeshNodeInit {
   embedder?: Embedder
   /** Import the bundled demo catalog on start (or the JSONL file at this path). @default false */
   sampleCatalog?: boolean | string
+  /** Capabilities started on this node (gossip, flood search, …), in order. @default [] */
+  features?: MeshFeature[]
   /** How long a peer that broke protocol rules is refused, in ms. @default 60000 */
   banMs?: number
   /** Receives every log record. @default discard */
@@ -78,6 +81,8 @@ export interface MeshStatus {
   maxNeighbours: number
   bootstrap: BootstrapReport | null
   dropped: Record<string, Record<string, number>>
+  catalog: { local: number, remote: number }
+  features: Record<string, unknown>
 }
 
 export interface TopologyNode { peerId: string, neighbours: string[] | null, error?: string }
@@ -108,10 +113,11 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   private lastBootstrap: BootstrapReport | null = null
   private _catalog?: AdapterCatalog
   private ownEmbedder?: Embedder
+  private readonly startedFeatures: MeshFeature[] = []
   private startedAt = 0
   private maintenanceTimer?: NodeJS.Timeout
   private cacheSaveTimer?: NodeJS.Timeout
-  private readonly shutdown = new AbortController()
+  private shutdown = new AbortController()
   private readonly bans = new Map<string, number>()
   /** Resolves when the first bootstrap round has finished. */
   bootstrapped: Promise<BootstrapReport> = new Promise(() => {})
@@ -135,6 +141,17 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   get peerId (): PeerId { return this.libp2p.peerId }
 
+  /** A started feature by name. */
+  feature<T extends MeshFeature> (name: string): T | undefined {
+    return this.startedFeatures.find(f => f.name === name) as T | undefined
+  }
+
+  /** Features started on this node, in start order. */
+  get features (): readonly MeshFeature[] { return this.startedFeatures }
+
+  /** Aborted when the node stops: long operations combine it with their own signal. */
+  get shutdownSignal (): AbortSignal { return this.shutdown.signal }
+
   /** Own, installed and cached adapters, with local-first semantic search. */
   get catalog (): AdapterCatalog {
     if (this._catalog === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
@@ -149,6 +166,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   async start (): Promise<void> {
     if (this._state !== 'stopped') return
     this._state = 'starting'
+    this.shutdown = new AbortController()
     try {
       await prepareDataDir(this.dataDir)
       this.lock = await lockDirectory(this.dataDir)
@@ -190,6 +208,10 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       })
       this.bootstrapper.start()
       this._state = 'started'
+      for (const f of this.init.features ?? []) {
+        await f.start(this)
+        this.startedFeatures.push(f)
+      }
       this.log.info(`Node ${libp2p.peerId.toString()} listening on ${libp2p.getMultiaddrs().map(a => a.toString()).join(', ')}`)
       this.bootstrapped = this.bootstrapper.run().then(report => {
         this.lastBootstrap = report
@@ -297,6 +319,9 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   private async teardown (): Promise<void> {
     this.shutdown.abort()
+    for (const f of this.startedFeatures.splice(0).reverse()) {
+      await f.stop().catch((err: unknown) => this.log.warn(`stopping ${f.name}: ${errorMessage(err)}`))
+    }
     clearInterval(this.maintenanceTimer)
     clearTimeout(this.cacheSaveTimer)
     this.cacheSaveTimer = undefined
@@ -344,7 +369,9 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       neighbours: this.neighbours.list(),
       maxNeighbours: this.neighbours.max,
       bootstrap: this.lastBootstrap,
-      dropped: this.drops.toJSON()
+      dropped: this.drops.toJSON(),
+      catalog: { local: this.catalog.count('local'), remote: this.catalog.count('remote') },
+      features: Object.fromEntries(this.startedFeatures.filter(f => f.status !== undefined).map(f => [f.name, f.status!()]))
     }
   }
 

@@ -27,6 +27,7 @@ export function formatStatus (s: MeshStatus): string {
     ['Peer ID', s.peerId],
     ['Connected peers', String(s.connectedPeers)],
     ['Neighbours', `${s.neighbours.length}/${s.maxNeighbours}`],
+    ['Catalog size', `${(s.catalog.local + s.catalog.remote).toLocaleString('en-US')} adapters (${s.catalog.local.toLocaleString('en-US')} local, ${s.catalog.remote.toLocaleString('en-US')} cached from peers)`],
     ['Uptime', formatDuration(s.uptimeMs)],
     ['Data dir', s.dataDir]
   ]

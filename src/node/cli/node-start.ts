@@ -5,6 +5,7 @@ import { createMeshNode, type MeshNode } from '../mesh-node'
 import { ApiServer } from '../api/server'
 import { registerMeshRoutes } from '../api/mesh-routes'
 import { registerGenomeRoutes } from '../api/genome-routes'
+import { defaultFeatures } from '../features'
 import { DEFAULT_API_PORT } from '../api/constants'
 import { formatLogRecord, type LogLevel } from '../util/logger'
 import path from 'node:path'
@@ -36,12 +37,14 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     announceFiles: opts.announceFile,
     mdns: opts.mdns,
     sampleCatalog: opts.sampleCatalog,
+    features: defaultFeatures({}),
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
   await node.start()
   const api = new ApiServer({ dataDir: node.dataDir, peerId: node.peerId.toString(), log: node.log.child('api') })
   registerMeshRoutes(api, node)
   registerGenomeRoutes(api, node)
+  for (const f of node.features) f.registerRoutes?.(api)
   try {
     await api.start(opts.apiPort ?? DEFAULT_API_PORT)
   } catch (err) {
