@@ -46,6 +46,11 @@
  * compare with `diffHeads(local, remote)`, fetch ranges with `blocksAfter(account, seq)`, feed them to
  * `ingest(blocks, { from })`, broadcast the `proofs` it returns (or listen to `'double-spend'`), and pass
  * received proofs to `ingestProof`. Wire bytes are `encodeBlock` / `decodeBlock` (schema-checked).
+ * `headsDigest()` lets neighbours skip the exchange when they already agree. Rejections carrying `needs`
+ * (also summed up in `IngestResult.needs`) wait for another chain: fetch that range, ingest it, retry.
+ * When `diffHeads` reports a conflict, or a range is refused with `wrong-previous`, the two copies of that
+ * chain diverged earlier: ingest the remote copy from its start without `from` (blocks already held come
+ * back as harmless `replay`s) and the first divergent block yields the double-spend proof.
  *
  * ## The early-adopter rule: "joined before 1,000 users", without consensus
  * There is no global clock or count, so each node judges by its own view. The join PoW puzzle includes the

@@ -446,7 +446,8 @@ export class Ledger extends EventTarget {
             continue
           }
           rejection = { reason: v.reason, account: block.account, seq: block.seq, hash: block.hash, detail: v.detail, needs: v.needs }
-          stopped.set(block.account, v.needs)
+          // A replay is a block already held: what follows it can still be new.
+          if (v.reason !== 'replay') stopped.set(block.account, v.needs)
           if (v.needs != null && !result.needs.some(n => n.account === v.needs!.account)) result.needs.push(v.needs)
           const proof = v.reason === 'fork' ? makeDoubleSpendProof(this.chains.get(block.account)!.blocks[block.seq], block) : v.proof
           if (proof != null) {
