@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import type { MeshNode } from '../mesh-node'
 import type { ApiServer } from './server'
+import type { MeshFeature } from '../feature'
 import { BadRequestError } from './errors'
 
 const Filters = z.object({
@@ -20,6 +21,25 @@ export const SearchBody = z.object({
   filters: Filters.optional()
 }).strict()
 
+/** Progressive search: local results first, then network batches when `network` is set and flood search runs. */
+export const StreamSearchBody = SearchBody.extend({
+  network: z.boolean().optional(),
+  /** User patience in ms (1–30 s). */
+  timeoutMs: z.number().int().min(1_000).max(30_000).optional(),
+  hops: z.number().int().min(1).max(10).optional(),
+  minResults: z.number().int().min(1).max(100).optional()
+}).strict()
+
+export type StreamSearchRequest = z.infer<typeof StreamSearchBody>
+
+/**
+ * A feature named 'flood' that streams network batches after the local results: it writes
+ * `{ type: 'batch', … }` records and returns the summary.
+ */
+export interface NetworkSearchFeature extends MeshFeature {
+  streamSearch(req: StreamSearchRequest, vector: Float32Array, write: (record: unknown) => void, signal: AbortSignal): Promise<{ total: number, peersAnswered: number }>
+}
+
 const ImportBody = z.object({ path: z.string().min(1).max(4096) }).strict()
 
 export function registerGenomeRoutes (api: ApiServer, node: MeshNode): void {
@@ -27,6 +47,19 @@ export function registerGenomeRoutes (api: ApiServer, node: MeshNode): void {
     const body = await req.body(SearchBody)
     const outcome = await node.catalog.search({ text: body.query, k: body.k, minSimilarity: body.minSimilarity, filters: body.filters }, { signal: req.signal })
     return { query: body.query, truncated: outcome.truncated, elapsedMs: outcome.elapsedMs, results: outcome.hits.map(toResult) }
+  })
+  // NDJSON records: {type:'local', results, truncated, elapsedMs}, then zero or more
+  // {type:'batch', elapsedMs, hops, results}, then {type:'done', total, peersAnswered, elapsedMs, network}.
+  api.stream('POST', '/api/search', async (req, write) => {
+    const body = await req.body(StreamSearchBody)
+    const started = Date.now()
+    const outcome = await node.catalog.search({ text: body.query, k: body.k, minSimilarity: body.minSimilarity, filters: body.filters }, { signal: req.signal })
+    write({ type: 'local', query: body.query, truncated: outcome.truncated, elapsedMs: Math.round(outcome.elapsedMs), results: outcome.hits.map(toResult) })
+    let summary = { total: outcome.hits.length, peersAnswered: 0 }
+    const flood = body.network === true ? node.feature<NetworkSearchFeature>('flood') : undefined
+    if (flood !== undefined) summary = await flood.streamSearch(body, outcome.vector, write, req.signal)
+    const network = flood !== undefined
+    write({ type: 'done', ...summary, elapsedMs: Date.now() - started, network })
   })
   api.stream('POST', '/api/genome/import', async (req, write) => {
     const { path } = await req.body(ImportBody)
