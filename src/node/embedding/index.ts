@@ -89,7 +89,6 @@ interface Job {
   batches: number[][] // indices into texts
   result: EmbedResult
   done: number
-  inFlight: number
   options: EmbedOptions
   resolve: (result: EmbedResult) => void
   reject: (err: unknown) => void
@@ -168,7 +167,7 @@ class WorkerEmbedder implements Embedder {
     for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize))
 
     return await new Promise<EmbedResult>((resolve, reject) => {
-      const job: Job = { texts, batches, result, done: 0, inFlight: 0, options, resolve, reject, cleanup: () => {} }
+      const job: Job = { texts, batches, result, done: 0, options, resolve, reject, cleanup: () => {} }
       const signal = options.signal
       if (signal != null) {
         const onAbort = (): void => this.fail(job, abortReason(signal))
@@ -275,7 +274,6 @@ class WorkerEmbedder implements Embedder {
     if (job.batches.length > 0) this.jobs.push(job) // round-robin
     const id = this.nextId++
     this.inFlight.set(id, { job, indices })
-    job.inFlight++
     const request: EmbedRequest = { type: 'embed', id, texts: indices.map(i => job.texts[i]) }
     worker.postMessage(request)
   }
@@ -285,7 +283,6 @@ class WorkerEmbedder implements Embedder {
     this.inFlight.delete(id)
     if (batch != null) {
       const { job, indices } = batch
-      job.inFlight--
       if (!isSettled(job)) {
         indices.forEach((textIndex, k) => {
           job.result.vectors[textIndex] = vectors.slice(k * this.dimensions, (k + 1) * this.dimensions)
@@ -312,7 +309,6 @@ class WorkerEmbedder implements Embedder {
     const batch = this.inFlight.get(id)
     this.inFlight.delete(id)
     if (batch != null) {
-      batch.job.inFlight--
       this.fail(batch.job, new EmbeddingWorkerError(`embedding failed: ${error.name}: ${error.message}`))
     }
     this.updateRef()
