@@ -90,13 +90,18 @@ export async function ensureModel (options = {}) {
     }, null, 2) + '\n')
     writeFileSync(path.join(tmp, STAMP_FILE), JSON.stringify(stamp, null, 2) + '\n')
 
+    // A concurrent build (another test run) may have finished meanwhile: its output is as good as ours.
+    if (!options.force && isCurrent(outDir, stamp)) return { modelDir: outDir, built: false }
     mkdirSync(path.dirname(outDir), { recursive: true })
-    rmSync(outDir, { recursive: true, force: true })
+    // Move the old folder aside and the new one in: readers see a missing model only between two renames.
+    const old = `${outDir}.old-${process.pid}-${Date.now()}`
+    if (existsSync(outDir)) renameSync(outDir, old)
     try {
       renameSync(tmp, outDir)
     } catch (err) {
-      // A concurrent build won the race; its output is as good as ours.
       if (!isCurrent(outDir, stamp)) throw err
+    } finally {
+      rmSync(old, { recursive: true, force: true })
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true })
