@@ -11,6 +11,8 @@ export const OP_DELETE = 2
 export const FORMAT = 'continuum-vector-index'
 export const FORMAT_VERSION = 1
 
+// Vectors are copied as raw bytes (little-endian); a big-endian host goes through DataView instead.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
@@ -40,8 +42,12 @@ export function encodeUpsert (metaJson: string, vector: Float32Array): Uint8Arra
   out[0] = OP_UPSERT
   new DataView(out.buffer).setUint32(1, meta.length, true)
   out.set(meta, 5)
-  const view = new DataView(out.buffer, vecOff)
-  for (let i = 0; i < vector.length; i++) view.setFloat32(i * 4, vector[i], true)
+  if (LITTLE_ENDIAN) {
+    out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.length * 4), vecOff)
+  } else {
+    const view = new DataView(out.buffer, vecOff)
+    for (let i = 0; i < vector.length; i++) view.setFloat32(i * 4, vector[i], true)
+  }
   return out
 }
 
@@ -58,8 +64,11 @@ export type DecodedRecord =
   | { op: typeof OP_UPSERT, metaJson: string, vector: Float32Array }
   | { op: typeof OP_DELETE, id: string }
 
-/** Decodes one record; throws on anything malformed (the log's checksum passed, so this means a bug or a foreign file). */
-export function decodeRecord (rec: Uint8Array, dimensions: number): DecodedRecord {
+/**
+ * Decodes one record; throws on anything malformed (the log's checksum passed, so this means a bug or a
+ * foreign file). An upsert's vector is written into `scratch` when given (valid until the next call).
+ */
+export function decodeRecord (rec: Uint8Array, dimensions: number, scratch?: Float32Array): DecodedRecord {
   const op = rec[0]
   if (op === OP_HEADER) {
     const h = JSON.parse(dec.decode(rec.subarray(1))) as { format: string, version: number, dimensions: number }
@@ -71,8 +80,13 @@ export function decodeRecord (rec: Uint8Array, dimensions: number): DecodedRecor
     const metaJson = dec.decode(rec.subarray(5, 5 + metaLen))
     const vecOff = Math.ceil((5 + metaLen) / 4) * 4
     if (rec.length - vecOff !== dimensions * 4) throw new Error(`upsert record carries ${(rec.length - vecOff) / 4} floats, expected ${dimensions}`)
-    const vector = new Float32Array(dimensions)
-    for (let i = 0; i < dimensions; i++) vector[i] = view.getFloat32(vecOff + i * 4, true)
+    const vector = scratch ?? new Float32Array(dimensions)
+    if (LITTLE_ENDIAN) {
+      // A byte copy, so the floats are 4-byte aligned whatever the record's offset in the log buffer.
+      new Uint8Array(vector.buffer, vector.byteOffset, dimensions * 4).set(rec.subarray(vecOff, vecOff + dimensions * 4))
+    } else {
+      for (let i = 0; i < dimensions; i++) vector[i] = view.getFloat32(vecOff + i * 4, true)
+    }
     return { op, metaJson, vector }
   }
   if (op === OP_DELETE) return { op, id: dec.decode(rec.subarray(1)) }

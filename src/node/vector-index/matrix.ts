@@ -14,6 +14,7 @@ const MAX_PAGES = 65536 // 4 GiB: the limit of 32-bit wasm memory
 interface WasmKernel {
   memory: WebAssembly.Memory
   dots: (q: number, base: number, n: number, stride: number, out: number) => void
+  dotsI8: (q: number, base: number, n: number, stride: number, out: number) => void
 }
 
 let wasmModule: WebAssembly.Module | null | undefined
@@ -37,28 +38,57 @@ export function simdAvailable (): boolean {
 
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m
 
+/** What an int8 scan returns: exact integer dots of the codes, and what is needed to bound the error. */
+export interface ApproxScan {
+  /** Integer dot products of the query's codes with each row's codes (scratch view). */
+  dots: Int32Array
+  /** Query scale: q ~ qScale * codes(q). */
+  qScale: number
+  /** |q - qScale * codes(q)| (L2). */
+  qErr: number
+  /** |qScale * codes(q)| (L2). */
+  qNorm: number
+}
+
 export class VectorMatrix {
+  /** Floats per f32 row (dimensions rounded up to 16, zero-padded). */
   readonly stride: number
+  /** Bytes per int8 row (dimensions rounded up to 32, zero-padded). */
+  readonly strideI8: number
   readonly kernel: ScanKernel
+  /** Whether int8 codes are kept (WASM only): search can prefilter on them and re-rank exactly. */
+  readonly quantised: boolean
   private cap = 0
   private wasm: WasmKernel | null = null
   private queryOffset = 0
+  private queryI8Offset = 0
+  private singleOffset = 0
   private rowsOffset = 0
+  private rowsI8Offset = 0
   private scoresOffset = 0
   /** Row storage (`capacity * stride` floats); re-created whenever memory grows. */
   rows: Float32Array = new Float32Array(0)
+  private rowsI8: Int8Array = new Int8Array(0)
   private scores: Float32Array = new Float32Array(0)
+  private scoresI32: Int32Array = new Int32Array(0)
+  private single: Float32Array = new Float32Array(0)
   private query: Float32Array = new Float32Array(0)
+  private queryI8: Int8Array = new Int8Array(0)
+  /** Per row: the int8 scale (v ~ scale * codes) and the L2 norm of the quantisation error. */
+  scales: Float32Array = new Float32Array(0)
+  errors: Float32Array = new Float32Array(0)
 
-  constructor (readonly dimensions: number, initialCapacity: number, kernel?: ScanKernel) {
+  constructor (readonly dimensions: number, initialCapacity: number, kernel?: ScanKernel, quantise = true) {
     this.stride = roundUp(dimensions, 16)
+    this.strideI8 = roundUp(dimensions, 32)
     const mod = kernel === 'js' ? null : simdModule()
     if (kernel === 'wasm-simd' && mod == null) throw new Error('WebAssembly SIMD is not available in this runtime')
     this.kernel = mod != null ? 'wasm-simd' : 'js'
+    this.quantised = mod != null && quantise
     if (mod != null) {
       const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES })
       const instance = new WebAssembly.Instance(mod, { env: { memory } })
-      this.wasm = { memory, dots: instance.exports.dots as WasmKernel['dots'] }
+      this.wasm = { memory, dots: instance.exports.dots as WasmKernel['dots'], dotsI8: instance.exports.dots_i8 as WasmKernel['dots'] }
     }
     this.grow(Math.max(16, initialCapacity))
   }
@@ -67,7 +97,8 @@ export class VectorMatrix {
 
   /** Bytes held for rows and scratch (what the index costs in memory, excluding metadata). */
   get bytes (): number {
-    return this.wasm != null ? this.wasm.memory.buffer.byteLength : this.rows.byteLength + this.scores.byteLength + this.query.byteLength
+    const perRow = this.scales.byteLength + this.errors.byteLength
+    return perRow + (this.wasm != null ? this.wasm.memory.buffer.byteLength : this.rows.byteLength + this.scores.byteLength + this.query.byteLength)
   }
 
   /** Makes room for at least `rows` rows, doubling the capacity as needed. */
@@ -80,12 +111,17 @@ export class VectorMatrix {
 
   private grow (cap: number): void {
     const rowBytes = this.stride * 4
+    const i8Bytes = this.quantised ? this.strideI8 : 0
     if (this.wasm != null) {
-      // Layout: [query][rows: cap * stride][scores: cap]. Rows keep their offset when capacity grows; the
-      // scores scratch area simply moves past the new end of the rows.
+      // Layout: [query f32][query i8][single result][rows f32: cap * stride][rows i8: cap * strideI8][scores: cap].
+      // f32 rows keep their offset when capacity grows; the int8 rows are moved up past the new f32 end
+      // and the scores scratch area follows.
       this.queryOffset = 0
-      this.rowsOffset = roundUp(rowBytes, 64)
-      const scoresOffset = this.rowsOffset + cap * rowBytes
+      this.queryI8Offset = roundUp(rowBytes, 64)
+      this.singleOffset = this.queryI8Offset + roundUp(this.strideI8, 64)
+      this.rowsOffset = this.singleOffset + 64
+      const rowsI8Offset = this.rowsOffset + cap * rowBytes
+      const scoresOffset = rowsI8Offset + cap * i8Bytes
       const total = scoresOffset + cap * 4
       const pages = Math.ceil(total / PAGE)
       if (pages > MAX_PAGES) throw new IndexFullError(`the index cannot hold ${cap} vectors of ${this.dimensions} dimensions in 4 GiB of WebAssembly memory`)
@@ -97,6 +133,11 @@ export class VectorMatrix {
           throw new IndexFullError(`could not grow the index to ${cap} vectors: ${(err as Error).message}`)
         }
       }
+      if (i8Bytes > 0 && this.cap > 0) {
+        // Move the old int8 rows (memmove: the regions may overlap) to their new place.
+        new Uint8Array(this.wasm.memory.buffer).copyWithin(rowsI8Offset, this.rowsI8Offset, this.rowsI8Offset + this.cap * i8Bytes)
+      }
+      this.rowsI8Offset = rowsI8Offset
       this.scoresOffset = scoresOffset
       this.cap = cap
       this.remap()
@@ -108,14 +149,24 @@ export class VectorMatrix {
       this.query = new Float32Array(this.stride)
       this.cap = cap
     }
+    const scales = new Float32Array(cap)
+    scales.set(this.scales)
+    this.scales = scales
+    const errors = new Float32Array(cap)
+    errors.set(this.errors)
+    this.errors = errors
   }
 
   /** Views over wasm memory go stale (detached) after memory.grow. */
   private remap (): void {
     const buf = this.wasm!.memory.buffer
     this.query = new Float32Array(buf, this.queryOffset, this.stride)
+    this.queryI8 = new Int8Array(buf, this.queryI8Offset, this.strideI8)
+    this.single = new Float32Array(buf, this.singleOffset, 1)
     this.rows = new Float32Array(buf, this.rowsOffset, this.cap * this.stride)
+    this.rowsI8 = this.quantised ? new Int8Array(buf, this.rowsI8Offset, this.cap * this.strideI8) : new Int8Array(0)
     this.scores = new Float32Array(buf, this.scoresOffset, this.cap)
+    this.scoresI32 = new Int32Array(buf, this.scoresOffset, this.cap)
   }
 
   private fresh (): void {
@@ -123,18 +174,27 @@ export class VectorMatrix {
   }
 
   /** Stores `vector` (already normalised, `dimensions` long) in row `slot`. */
-  set (slot: number, vector: ArrayLike<number>): void {
+  set (slot: number, vector: Float32Array): void {
     this.fresh()
     const off = slot * this.stride
-    for (let j = 0; j < this.dimensions; j++) this.rows[off + j] = vector[j]
+    this.rows.set(vector.subarray(0, this.dimensions), off)
     // Padding stays zero so it adds nothing to a dot product.
-    for (let j = this.dimensions; j < this.stride; j++) this.rows[off + j] = 0
+    this.rows.fill(0, off + this.dimensions, off + this.stride)
+    if (this.quantised) {
+      const { scale, error } = quantise(vector, this.dimensions, this.rowsI8, slot * this.strideI8)
+      this.rowsI8.fill(0, slot * this.strideI8 + this.dimensions, (slot + 1) * this.strideI8)
+      this.scales[slot] = scale
+      this.errors[slot] = error
+    }
   }
 
   /** Copies row `from` over row `to` (used to keep rows dense when an entry is deleted). */
   move (from: number, to: number): void {
     this.fresh()
     this.rows.copyWithin(to * this.stride, from * this.stride, (from + 1) * this.stride)
+    if (this.quantised) this.rowsI8.copyWithin(to * this.strideI8, from * this.strideI8, (from + 1) * this.strideI8)
+    this.scales[to] = this.scales[from]
+    this.errors[to] = this.errors[from]
   }
 
   /** A copy of row `slot`'s vector. */
@@ -143,7 +203,7 @@ export class VectorMatrix {
     return this.rows.slice(slot * this.stride, slot * this.stride + this.dimensions)
   }
 
-  /** Dot product of `query` with row `slot`. */
+  /** Dot product of `query` with row `slot` (the query must have been loaded by a scan, or use `dot`). */
   dot (slot: number, query: ArrayLike<number>): number {
     this.fresh()
     const off = slot * this.stride
@@ -152,23 +212,75 @@ export class VectorMatrix {
     return s
   }
 
-  /**
-   * Dot products of `query` (normalised, `dimensions` long) with rows [0, n). The returned view is scratch
-   * space, valid until the next scan or write.
-   */
-  scan (query: ArrayLike<number>, n: number): Float32Array {
+  /** Loads the query into the scan buffer (f32, and int8 codes when quantised). */
+  private load (query: Float32Array): { qScale: number, qErr: number, qNorm: number } {
     this.fresh()
-    const q = this.query
-    for (let j = 0; j < this.dimensions; j++) q[j] = query[j]
-    q.fill(0, this.dimensions)
+    this.query.set(query.subarray(0, this.dimensions))
+    this.query.fill(0, this.dimensions)
+    if (!this.quantised) return { qScale: 0, qErr: 0, qNorm: 0 }
+    this.queryI8.fill(0)
+    const { scale, error, norm } = quantise(query, this.dimensions, this.queryI8, 0)
+    return { qScale: scale, qErr: error, qNorm: norm }
+  }
+
+  /**
+   * Exact dot products of `query` (normalised, `dimensions` long) with rows [0, n). The returned view is
+   * scratch space, valid until the next scan or write.
+   */
+  scan (query: Float32Array, n: number): Float32Array {
+    this.load(query)
     if (n === 0) return this.scores.subarray(0, 0)
     if (this.wasm != null) {
       this.wasm.dots(this.queryOffset, this.rowsOffset, n, this.stride, this.scoresOffset)
     } else {
-      scanJs(this.rows, q, n, this.stride, this.scores)
+      scanJs(this.rows, this.query, n, this.stride, this.scores)
     }
     return this.scores.subarray(0, n)
   }
+
+  /**
+   * Integer dot products of the query's int8 codes with rows [0, n) (quantised matrices only), and the
+   * terms that bound |q.v - qScale * scales[i] * dots[i]| <= qNorm * errors[i] + qErr. Afterwards
+   * `exact(slot)` gives the f32 dot product of the same query with one row.
+   */
+  scanApprox (query: Float32Array, n: number): ApproxScan {
+    if (!this.quantised) throw new Error('matrix is not quantised')
+    const q = this.load(query)
+    if (n > 0) this.wasm!.dotsI8(this.queryI8Offset, this.rowsI8Offset, n, this.strideI8, this.scoresOffset)
+    return { dots: this.scoresI32.subarray(0, n), ...q }
+  }
+
+  /** f32 dot product of the query loaded by the last scan with row `slot` (SIMD). */
+  exact (slot: number): number {
+    this.wasm!.dots(this.queryOffset, this.rowsOffset + slot * this.stride * 4, 1, this.stride, this.singleOffset)
+    return this.single[0]
+  }
+}
+
+/**
+ * Writes int8 codes of v (symmetric, per-vector scale max|v|/127) at out[off..] and returns the scale,
+ * the L2 norm of the quantisation error, and the L2 norm of the dequantised vector (all in doubles).
+ */
+function quantise (v: Float32Array, dims: number, out: Int8Array, off: number): { scale: number, error: number, norm: number } {
+  let max = 0
+  for (let i = 0; i < dims; i++) { const a = Math.abs(v[i]); if (a > max) max = a }
+  // Rounded to f32 first: it is stored in a Float32Array, and the error must be that of the stored scale.
+  const scale = Math.fround(max / 127)
+  let err = 0
+  let norm = 0
+  const inv = scale > 0 ? 1 / scale : 0
+  for (let i = 0; i < dims; i++) {
+    // Round half away from zero, then clamp (|v[i] * inv| can exceed 127 by an ulp of the f32 scale).
+    const x = v[i] * inv
+    let c = (x >= 0 ? x + 0.5 : x - 0.5) | 0
+    if (c > 127) c = 127
+    else if (c < -127) c = -127
+    out[off + i] = c
+    const d = v[i] - c * scale
+    err += d * d
+    norm += (c * scale) * (c * scale)
+  }
+  return { scale, error: Math.sqrt(err), norm: Math.sqrt(norm) }
 }
 
 /** The JS fallback: four independent accumulators (stride is a multiple of 16, padding is zero). */

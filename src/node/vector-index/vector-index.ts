@@ -27,6 +27,11 @@ export interface VectorIndexInit {
   remoteCapacity?: number
   /** Force a scan kernel (tests, benchmarks). @default 'wasm-simd' when available, else 'js' */
   kernel?: ScanKernel
+  /**
+   * With WASM SIMD, keep int8 codes of every vector (+25% memory) and scan those first; the rows that
+   * could be in the top k are then re-scored in f32, so results stay exact. @default true
+   */
+  quantised?: boolean
   /** Default fusion for hybrid search (weighted measured better on the demo catalog; see bench/README.md). @default 'weighted' */
   fusion?: Fusion
   /** Compact when the log has more than this many records per live entry. @default 2 */
@@ -42,8 +47,10 @@ export interface VectorIndex {
   readonly recovery: AppendLogRecovery | null
   /** Entries in the index. */
   readonly size: number
-  /** Bytes held by the vector matrix and its scratch space. */
+  /** Bytes held by the vector matrix (f32 rows, int8 codes) and its scratch space. */
   readonly vectorBytes: number
+  /** Diagnostics: rows the last vector scan re-scored exactly after the int8 prefilter. */
+  readonly rescored: number
   /** Inserts or replaces an entry; resolves once it is durable. Evicts least recently used remote entries beyond the cap. */
   upsert: (entry: IndexEntry, options?: { signal?: AbortSignal }) => Promise<void>
   /** Many upserts, persisted with one write + fsync. */
@@ -52,6 +59,8 @@ export interface VectorIndex {
   delete: (id: string, options?: { signal?: AbortSignal }) => Promise<boolean>
   get: (id: string) => StoredEntry | undefined
   has: (id: string) => boolean
+  /** Ids of every entry (a snapshot). */
+  allIds: () => string[]
   /** Number of entries, optionally only local or remote ones. */
   count: (location?: Location) => number
   /** Exact top-k search; see SearchQuery. Remote entries returned count as used for LRU. */
@@ -68,13 +77,11 @@ export interface VectorIndex {
 
 /** Per-slot data that filters do not need on the hot path. */
 interface SlotMeta {
-  text: string
-  attrs: EntryAttrs
+  /** The entry's persisted meta JSON (EntryMeta); text, attributes and payload are parsed from it on demand. */
+  json: string
   /** Interned specialization codes, for the specialization filter. */
-  specs: Int32Array
+  specs: number[]
   availableFrom?: string[]
-  cachedAt?: number
-  payloadJson: string
 }
 
 const NONE = 0
@@ -136,11 +143,13 @@ class VectorIndexImpl implements VectorIndex {
   private readonly compactRatio: number
   private compacting: Promise<void> | null = null
   private closed = false
+  /** Rows re-scored exactly by the last quantised vector scan (diagnostics). */
+  rescored = 0
 
   constructor (init: VectorIndexInit, readonly dimensions: number, readonly remoteCapacity: number, private readonly lock: DirectoryLock,
     private readonly log: AppendLog, readonly recovery: AppendLogRecovery | null) {
     this.dir = init.dir
-    this.matrix = new VectorMatrix(dimensions, INITIAL_CAPACITY, init.kernel)
+    this.matrix = new VectorMatrix(dimensions, INITIAL_CAPACITY, init.kernel, init.quantised ?? true)
     this.kernel = this.matrix.kernel
     this.fusion = init.fusion ?? 'weighted'
     this.compactRatio = init.compactRatio ?? COMPACT_RATIO
@@ -153,14 +162,14 @@ class VectorIndexImpl implements VectorIndex {
   // ---- replay -------------------------------------------------------------------------------------------
 
   replay (records: Uint8Array[]): void {
+    const scratch = new Float32Array(this.dimensions)
     for (const rec of records) {
-      const r = decodeRecord(rec, this.dimensions)
+      const r = decodeRecord(rec, this.dimensions, scratch)
       if (r.op === OP_HEADER) {
         if (r.format !== FORMAT) throw new InvalidEntryError(`${this.dir} holds a ${r.format} log, not a vector index`)
         if (r.dimensions !== this.dimensions) throw new VectorDimensionError(r.dimensions, this.dimensions, 'the index was created with other dimensions; the requested index')
       } else if (r.op === OP_UPSERT) {
-        const meta = JSON.parse(r.metaJson) as EntryMeta
-        this.apply(meta, r.vector, JSON.stringify(meta.payload ?? null))
+        this.apply(JSON.parse(r.metaJson) as EntryMeta, r.vector, r.metaJson)
       } else if (r.op === OP_DELETE) {
         this.remove(r.id)
       }
@@ -179,11 +188,11 @@ class VectorIndexImpl implements VectorIndex {
     this.checkOpen()
     options.signal?.throwIfAborted()
     // Validate everything first so a bad entry rejects the whole batch without applying any of it.
-    const prepared: Array<{ meta: EntryMeta, vector: Float32Array, metaJson: string, payloadJson: string }> = []
+    const prepared: Array<{ meta: EntryMeta, vector: Float32Array, metaJson: string }> = []
     for (const e of entries) prepared.push(this.prepare(e))
     const records: Uint8Array[] = []
     for (const p of prepared) {
-      this.apply(p.meta, p.vector, p.payloadJson)
+      this.apply(p.meta, p.vector, p.metaJson)
       records.push(encodeUpsert(p.metaJson, p.vector))
     }
     for (const id of this.evict()) records.push(encodeDelete(id))
@@ -205,7 +214,7 @@ class VectorIndexImpl implements VectorIndex {
     if (this.closed) throw new IndexClosedError()
   }
 
-  private prepare (e: IndexEntry): { meta: EntryMeta, vector: Float32Array, metaJson: string, payloadJson: string } {
+  private prepare (e: IndexEntry): { meta: EntryMeta, vector: Float32Array, metaJson: string } {
     if (e == null || typeof e !== 'object') throw new InvalidEntryError('entry must be an object')
     if (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > MAX_ID_LENGTH) throw new InvalidEntryError(`entry id must be a string of 1..${MAX_ID_LENGTH} characters`)
     if (e.location !== 'local' && e.location !== 'remote') throw new InvalidEntryError(`entry ${e.id}: location must be 'local' or 'remote'`)
@@ -214,11 +223,12 @@ class VectorIndexImpl implements VectorIndex {
     const attrs = cleanAttrs(e.attrs ?? {}, e.id)
     if (e.availableFrom != null && (!Array.isArray(e.availableFrom) || !e.availableFrom.every(p => typeof p === 'string'))) throw new InvalidEntryError(`entry ${e.id}: availableFrom must be an array of peer ids`)
     if (e.cachedAt != null && !Number.isFinite(e.cachedAt)) throw new InvalidEntryError(`entry ${e.id}: cachedAt must be a number`)
-    const payloadJson = JSON.stringify(e.payload ?? null) ?? 'null'
-    const meta: EntryMeta = { id: e.id, text: e.text ?? '', attrs, location: e.location, payload: JSON.parse(payloadJson) as unknown }
+    const meta: EntryMeta = { id: e.id, text: e.text ?? '', attrs, location: e.location, payload: e.payload ?? null }
     if (e.availableFrom != null) meta.availableFrom = [...e.availableFrom]
     if (e.cachedAt != null) meta.cachedAt = e.cachedAt
-    return { meta, vector, metaJson: JSON.stringify(meta), payloadJson }
+    const metaJson = JSON.stringify(meta)
+    if (metaJson === undefined) throw new InvalidEntryError(`entry ${e.id}: payload is not JSON-serialisable`)
+    return { meta, vector, metaJson }
   }
 
   /** A normalised Float32 copy of `v`; throws on wrong length, non-finite values or a zero vector. */
@@ -262,7 +272,7 @@ class VectorIndexImpl implements VectorIndex {
   }
 
   /** Puts an entry into memory (new slot or in place). */
-  private apply (meta: EntryMeta, vector: Float32Array, payloadJson: string): void {
+  private apply (meta: EntryMeta, vector: Float32Array, json: string): void {
     let slot = this.slotOf.get(meta.id)
     if (slot == null) {
       slot = this.n++
@@ -281,14 +291,9 @@ class VectorIndexImpl implements VectorIndex {
     this.price[slot] = attrs.price ?? NaN
     const remote = meta.location === 'remote'
     this.loc[slot] = remote ? 1 : 0
-    this.metas[slot] = {
-      text: meta.text ?? '',
-      attrs,
-      specs: Int32Array.from((attrs.specializations ?? []).map(s => this.code(s))),
-      availableFrom: meta.availableFrom,
-      cachedAt: meta.cachedAt,
-      payloadJson
-    }
+    const specs: number[] = []
+    if (attrs.specializations != null) for (const sp of attrs.specializations) specs.push(this.code(sp))
+    this.metas[slot] = meta.availableFrom != null ? { json, specs, availableFrom: meta.availableFrom } : { json, specs }
     this.lru.delete(meta.id)
     if (remote) {
       this.remotes++
@@ -337,6 +342,10 @@ class VectorIndexImpl implements VectorIndex {
 
   // ---- reads --------------------------------------------------------------------------------------------
 
+  allIds (): string[] {
+    return this.ids.slice(0, this.n)
+  }
+
   has (id: string): boolean {
     return this.slotOf.has(id)
   }
@@ -344,16 +353,16 @@ class VectorIndexImpl implements VectorIndex {
   get (id: string): StoredEntry | undefined {
     const slot = this.slotOf.get(id)
     if (slot == null) return undefined
-    const m = this.metas[slot]
+    const m = JSON.parse(this.metas[slot].json) as EntryMeta
     const out: StoredEntry = {
       id,
       vector: this.matrix.get(slot),
       text: m.text,
-      attrs: structuredClone(m.attrs),
+      attrs: m.attrs ?? {},
       location: this.loc[slot] === 1 ? 'remote' : 'local',
-      payload: JSON.parse(m.payloadJson) as unknown
+      payload: m.payload ?? null
     }
-    if (m.availableFrom != null) out.availableFrom = [...m.availableFrom]
+    if (m.availableFrom != null) out.availableFrom = m.availableFrom
     if (m.cachedAt != null) out.cachedAt = m.cachedAt
     return out
   }
@@ -397,10 +406,12 @@ class VectorIndexImpl implements VectorIndex {
   }
 
   /** Exact top `k` slots by cosine; the filter runs only for rows that would enter the heap. */
+  /** Exact top `k` slots by cosine; the filter runs only for rows that could still make the top k. */
   private vectorTopK (q: Float32Array, k: number, accept: ((slot: number) => boolean) | null, minSimilarity: number): Array<{ slot: number, score: number }> {
+    if (this.matrix.quantised) return this.vectorTopKQuantised(q, k, accept, minSimilarity)
     const scores = this.matrix.scan(q, this.n)
     const heap = new TopK(k)
-    // One comparison rejects almost every row once the heap is full; filters run only for the rest.
+    // One comparison rejects almost every row once the heap is full.
     let bar = minSimilarity
     for (let i = 0; i < scores.length; i++) {
       const s = scores[i]
@@ -412,11 +423,47 @@ class VectorIndexImpl implements VectorIndex {
     return heap.sorted()
   }
 
+  /**
+   * Still exact, but reads a quarter of the memory: an int8 scan gives each row an interval that surely
+   * holds its cosine (|q.v - approx| <= qNorm * err_v + qErr). The k-th best lower bound L is a floor for
+   * the true k-th best score, so only rows whose upper bound reaches L can be in the top k; those few are
+   * re-scored exactly in f32.
+   */
+  private vectorTopKQuantised (q: Float32Array, k: number, accept: ((slot: number) => boolean) | null, minSimilarity: number): Array<{ slot: number, score: number }> {
+    const { dots, qScale, qErr, qNorm } = this.matrix.scanApprox(q, this.n)
+    const { scales, errors } = this.matrix
+    // Covers f32 rounding of the stored scale/error and of the exact re-scoring.
+    const slack = qErr + 1e-5
+    const lower = new TopK(k)
+    let bar = -Infinity
+    for (let i = 0; i < dots.length; i++) {
+      const lo = qScale * scales[i] * dots[i] - (qNorm * errors[i] + slack)
+      if (lo <= bar) continue
+      if (accept != null && !accept(i)) continue
+      lower.push(lo, i)
+      if (lower.full) bar = lower.min
+    }
+    const floor = Math.max(lower.full ? lower.min : -Infinity, minSimilarity)
+    const heap = new TopK(k)
+    let rescored = 0
+    for (let i = 0; i < dots.length; i++) {
+      const hi = qScale * scales[i] * dots[i] + (qNorm * errors[i] + slack)
+      if (hi < floor) continue
+      if (accept != null && !accept(i)) continue
+      const s = this.matrix.exact(i)
+      rescored++
+      if (s < minSimilarity) continue
+      heap.push(s, i)
+    }
+    this.rescored = rescored
+    return heap.sorted()
+  }
+
   private keywords (): KeywordIndex {
     if (this.keyword == null) {
       // Built on first use: opening a large index should not pay for it when nobody searches by text.
       const kw = new KeywordIndex()
-      for (let s = 0; s < this.n; s++) kw.set(this.ids[s], this.metas[s].text)
+      for (let s = 0; s < this.n; s++) kw.set(this.ids[s], this.textOf(s))
       this.keyword = kw
     }
     return this.keyword
@@ -446,7 +493,7 @@ class VectorIndexImpl implements VectorIndex {
       // tag: those entries get a bonus so they come first whatever the embedding thinks.
       const phrase = query.exactPhrase === false ? null : exactPhrase(text)
       const exact = new Set<number>()
-      if (phrase != null) for (const h of kwSlots) if (containsPhrase(this.metas[h.slot].text, phrase)) exact.add(h.slot)
+      if (phrase != null) for (const h of kwSlots) if (containsPhrase(this.textOf(h.slot), phrase)) exact.add(h.slot)
       ranked = fuse(vec, kwSlots, fusion, (slot) => q != null ? this.matrix.dot(slot, q) : 0, exact)
       if (q != null) ranked = ranked.filter(r => r.similarity >= minSim)
       ranked = ranked.slice(0, k)
@@ -466,7 +513,7 @@ class VectorIndexImpl implements VectorIndex {
         similarity: q != null ? clamp01(r.similarity) : 0,
         score: r.score,
         location: remote ? 'remote' : 'local',
-        payload: JSON.parse(m.payloadJson) as unknown
+        payload: (JSON.parse(m.json) as EntryMeta).payload ?? null
       }
       if (m.availableFrom != null) res.availableFrom = [...m.availableFrom]
       out.push(res)
@@ -514,12 +561,13 @@ class VectorIndexImpl implements VectorIndex {
   }
 
   private metaJson (slot: number): string {
-    const m = this.metas[slot]
-    const meta: EntryMeta = { id: this.ids[slot], text: m.text, attrs: m.attrs, location: this.loc[slot] === 1 ? 'remote' : 'local', payload: JSON.parse(m.payloadJson) as unknown }
-    if (m.availableFrom != null) meta.availableFrom = m.availableFrom
-    if (m.cachedAt != null) meta.cachedAt = m.cachedAt
-    return JSON.stringify(meta)
+    return this.metas[slot].json
   }
+
+  private textOf (slot: number): string {
+    return (JSON.parse(this.metas[slot].json) as EntryMeta).text ?? ''
+  }
+
 
   async importVectra (folder: string, options: VectraImportOptions = {}): Promise<VectraImportResult> {
     this.checkOpen()
