@@ -101,6 +101,31 @@ suite('scan kernels and top-k', () => {
     }
   })
 
+  test('int8 codes survive growth, and the approximate dot stays within its error bound for every row', () => {
+    const dims = 384
+    const r = rng(11)
+    const m = new VectorMatrix(dims, 16)
+    assert.equal(m.quantised, true)
+    const n = 2000 // several doublings, each moving the int8 rows
+    const rows: Float32Array[] = []
+    for (let i = 0; i < n; i++) {
+      m.ensure(i + 1)
+      const v = unit(randomVector(r, dims))
+      rows.push(v)
+      m.set(i, v)
+    }
+    const q = unit(randomVector(r, dims))
+    const { dots, qScale, qErr, qNorm } = m.scanApprox(q, n)
+    for (let i = 0; i < n; i++) {
+      const exact = cosine(rows[i], q)
+      const approx = qScale * m.scales[i] * dots[i]
+      const bound = qNorm * m.errors[i] + qErr
+      assert.ok(Math.abs(exact - approx) <= bound + 1e-6, `row ${i}: exact ${exact} approx ${approx} bound ${bound}`)
+      assert.ok(bound < 0.05)
+      assert.ok(Math.abs(m.exact(i) - exact) < 1e-5)
+    }
+  })
+
   test('TopK keeps the k best, best first', () => {
     const r = rng(1)
     const scores = Array.from({ length: 1000 }, () => r())
@@ -108,6 +133,12 @@ suite('scan kernels and top-k', () => {
     scores.forEach((s, i) => heap.push(s, i))
     const want = scores.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s).slice(0, 10).map(x => x.i)
     assert.deepEqual(heap.sorted().map(x => x.slot), want)
+    // Ties: the lower slots are kept whatever order they come in.
+    for (const order of [[5, 3, 9, 1, 7], [1, 3, 5, 7, 9], [9, 7, 5, 3, 1]]) {
+      const h = new TopK(3)
+      for (const slot of order) h.push(0.5, slot)
+      assert.deepEqual(h.sorted().map(x => x.slot), [1, 3, 5])
+    }
   })
 
   test('tokenize keeps compounds whole and split, drops stop words', () => {
@@ -159,6 +190,34 @@ suite('vector index', () => {
     const cut = idx.search({ vector: items[3].vector, k: 100, minSimilarity: 0.5 })
     assert.ok(cut.length >= 1 && cut.every(x => x.similarity >= 0.5))
     await idx.close()
+  })
+
+  test('the int8-prefiltered search returns exactly what a full f32 scan returns (near-duplicates, filters, thresholds)', async () => {
+    const dims = 384
+    const r = rng(12)
+    const quant = await openVectorIndex({ dir: fresh(), dimensions: dims })
+    const full = await openVectorIndex({ dir: fresh(), dimensions: dims, quantised: false })
+    const js = await openVectorIndex({ dir: fresh(), dimensions: dims, kernel: 'js' })
+    const base = Array.from({ length: 8 }, () => randomVector(r, dims))
+    const entries: IndexEntry[] = []
+    for (let i = 0; i < 3000; i++) {
+      // Clusters of near-duplicates (noise 0.02) make many rows fall inside each other's error bounds.
+      entries.push(entry(`e${i}`, near(base[i % 8], r, i % 3 === 0 ? 0.02 : 0.5), { attrs: { kind: i % 2 === 0 ? 'lora' : 'persona', rating: i % 5 } }))
+    }
+    for (const idx of [quant, full, js]) await idx.upsertMany(entries)
+    for (let t = 0; t < 30; t++) {
+      const q = near(base[t % 8], r, t % 2 === 0 ? 0.01 : 0.8)
+      const query = { vector: q, k: [1, 10, 50][t % 3], filters: t % 4 === 0 ? { kind: 'persona', minRating: 2 } : undefined, minSimilarity: t % 5 === 0 ? 0.3 : undefined }
+      const a = quant.search(query)
+      const b = full.search(query)
+      const c = js.search(query)
+      assert.deepEqual(a.map(x => x.id), b.map(x => x.id), `query ${t}: ${JSON.stringify(a.slice(-3).map(x => [x.id, x.similarity]))} vs ${JSON.stringify(b.slice(-3).map(x => [x.id, x.similarity]))}`)
+      for (let i = 0; i < a.length; i++) assert.equal(a[i].similarity, b[i].similarity)
+      // The JS scan sums in another order: near-duplicates may swap places, the scores may not differ.
+      assert.equal(c.length, a.length)
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i].similarity - c[i].similarity) < 1e-5, `query ${t} (js) rank ${i}`)
+    }
+    for (const idx of [quant, full, js]) await idx.close()
   })
 
   test('rejects bad entries and queries with typed errors', async () => {
@@ -400,6 +459,17 @@ suite('hybrid search', () => {
       await idx.close()
     })
   }
+
+  test('a query word present in most entries does not drown the rare one', async () => {
+    const idx = await openVectorIndex({ dir: fresh(), dimensions: DIMS })
+    const r2 = rng(13)
+    await idx.upsertMany(Array.from({ length: 300 }, (_, i) => entry(`h${i}`, randomVector(r2), { text: `helper number ${i}${i === 123 ? ' kubernetes' : ''}` })))
+    const res = idx.search({ text: 'kubernetes helper', k: 3 })
+    assert.equal(res[0].id, 'h123')
+    // Only common words: the search still answers with the best of them.
+    assert.ok(idx.search({ text: 'helper', k: 3 }).length === 3)
+    await idx.close()
+  })
 
   test('text-only search works without a vector (similarity 0), and filters apply to keyword hits', async () => {
     const idx = await openVectorIndex({ dir: fresh(), dimensions: DIMS })

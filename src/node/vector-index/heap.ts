@@ -1,5 +1,6 @@
 /**
- * Bounded min-heap of (score, slot): keeps the `k` highest scores seen. `min` is the score a candidate must
+ * Bounded min-heap of (score, slot): keeps the `k` highest scores seen; on equal scores the lower slot wins,
+ * so the kept set does not depend on the order rows are offered in. `min` is the score a candidate must
  * beat to get in, so the scan skips most rows with a single comparison.
  */
 export class TopK {
@@ -25,13 +26,13 @@ export class TopK {
       let i = this.size++
       while (i > 0) {
         const p = (i - 1) >> 1
-        if (s[p] <= score) break
+        if (s[p] < score || (s[p] === score && t[p] > slot)) break
         s[i] = s[p]; t[i] = t[p]; i = p
       }
       s[i] = score; t[i] = slot
       return
     }
-    if (score <= s[0]) return
+    if (score < s[0] || (score === s[0] && slot >= t[0])) return
     // Replace the root and sift down.
     let i = 0
     const n = this.size
@@ -39,8 +40,9 @@ export class TopK {
       const l = 2 * i + 1
       if (l >= n) break
       const r = l + 1
-      const c = r < n && s[r] < s[l] ? r : l
-      if (s[c] >= score) break
+      // The worse child: lower score, or equal score and higher slot.
+      const c = r < n && (s[r] < s[l] || (s[r] === s[l] && t[r] > t[l])) ? r : l
+      if (s[c] > score || (s[c] === score && t[c] < slot)) break
       s[i] = s[c]; t[i] = t[c]; i = c
     }
     s[i] = score; t[i] = slot
