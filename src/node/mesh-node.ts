@@ -3,7 +3,7 @@
 import './polyfills'
 import path from 'node:path'
 import { TypedEventEmitter } from 'main-event'
-import type { Connection, PeerId } from '@libp2p/interface'
+import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import { createMeshLibp2p, type MeshLibp2p } from './transport/libp2p'
 import { DEFAULT_LISTEN } from './transport/constants'
 import { ListenError } from './transport/errors'
@@ -140,6 +140,12 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   }
 
   get peerId (): PeerId { return this.libp2p.peerId }
+
+  /** The node's Ed25519 identity key; the ledger signs this account's blocks and receipts with it. */
+  get privateKey (): PrivateKey {
+    if (this.identity === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
+    return this.identity.privateKey
+  }
 
   /** A started feature by name. */
   feature<T extends MeshFeature> (name: string): T | undefined {
