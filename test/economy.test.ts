@@ -1,0 +1,160 @@
+// The ledger on the network: three real nodes on 127.0.0.1 with the 'ledger' feature (low join difficulty).
+import { describe, test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { MeshNode } from '../src/node/mesh-node'
+import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
+import {
+  blockBody, computeBlockHash, createSigner, sealBlock, solveJoinPow, tokens, verifyJoinPow, GENESIS_PREV, NEW_USER_GRANT,
+  type Block, type BlockBody
+} from '../src/node/ledger'
+import { connectedTo, startTestNode, stopAll, tcpAddr, waitFor } from './helpers/mesh'
+
+const DIFFICULTY = 8
+
+function ledgerOf (node: MeshNode): LedgerFeature {
+  const f = node.feature<LedgerFeature>('ledger')
+  assert.ok(f, 'ledger feature runs')
+  return f
+}
+
+/** The common members of the block that would follow `prev` in `account`'s chain. */
+function next (prev: Block, amount: number, balance: number): Omit<BlockBody, 'kind'> & { v: 1 } {
+  return { v: 1, account: prev.account, seq: prev.seq + 1, prev: prev.hash, time: Math.max(Date.now(), prev.time), amount, balance } as never
+}
+
+describe('ledger on the network (three nodes)', () => {
+  const nodes: MeshNode[] = []
+  let a: MeshNode, b: MeshNode, c: MeshNode
+  let A: LedgerFeature, B: LedgerFeature, C: LedgerFeature
+  let ids: { a: string, b: string, c: string }
+
+  before(async () => {
+    const feature = (): LedgerFeature => ledgerFeature({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 300 })
+    a = await startTestNode({ features: [feature()] })
+    nodes.push(a)
+    b = await startTestNode({ features: [feature()], bootstrap: [tcpAddr(a)] })
+    nodes.push(b)
+    c = await startTestNode({ features: [feature()], bootstrap: [tcpAddr(b)] })
+    nodes.push(c)
+    A = ledgerOf(a); B = ledgerOf(b); C = ledgerOf(c)
+    ids = { a: a.peerId.toString(), b: b.peerId.toString(), c: c.peerId.toString() }
+    await waitFor('B connected to A and C', () => connectedTo(b, a) && connectedTo(b, c))
+  })
+  after(async () => { await stopAll(nodes) })
+
+  test('joins with proof-of-work get 100 each; A sends 10 to B and all three nodes agree on 90/110', async () => {
+    await Promise.all([A.join(), B.join(), C.join()])
+    for (const f of [A, B, C]) {
+      const join = f.ledger.chain()[0]
+      assert.equal(join.kind, 'join')
+      assert.ok(join.kind === 'join' && join.pow.difficulty >= DIFFICULTY && verifyJoinPow(join.account, join.pow, DIFFICULTY))
+      assert.equal(f.ledger.balance(), NEW_USER_GRANT)
+    }
+    // Every node learns every join through heads exchange and range fetches.
+    await waitFor('all joins everywhere', () => [A, B, C].every(f => [ids.a, ids.b, ids.c].every(id => f.ledger.balance(id) === tokens(100))))
+
+    const sent = await A.send(ids.b, tokens(10), 'thanks')
+    assert.equal(sent.balance, tokens(90))
+    await waitFor('90/110 on all three nodes', () => [A, B, C].every(f => f.ledger.balance(ids.a) === tokens(90) && f.ledger.balance(ids.b) === tokens(110)), 20_000)
+    assert.equal(B.stats().earned, tokens(110))
+    assert.equal(A.stats().spent, tokens(10))
+    const received = B.history({ limit: 1 })[0]
+    assert.equal(received.kind, 'receive')
+    assert.equal(received.counterparty, ids.a)
+    assert.equal(received.memo, 'thanks')
+    assert.equal(a.status().features.ledger !== undefined, true)
+  })
+
+  test('wallet send to an unknown peer or beyond the balance: a one-line error and nothing written', async () => {
+    const stranger = createSigner(await generateKeyPair('Ed25519')).account
+    const before = A.ledger.chain().length
+    await assert.rejects(A.send(stranger, tokens(1)), (err: Error) => err.name === 'UnknownPeerError' && !err.message.includes('\n'))
+    await assert.rejects(A.send(ids.b, tokens(1000)), (err: Error) => err.name === 'InsufficientBalanceError' && /insufficient balance/.test(err.message))
+    await assert.rejects(A.send('not-a-peer', tokens(1)), { name: 'UnknownPeerError' })
+    assert.equal(A.ledger.chain().length, before)
+    assert.equal(A.ledger.balance(), tokens(90))
+  })
+
+  test('a download pays the host after the bundle verified, and the host claims its hosting reward', async () => {
+    // B downloads 2.5 MB of an unpriced adapter from A (3 tokens), then a 5-token adapter.
+    const unpriced = await B.payForDownload({ contentId: 'sha256-aaaa', bytes: 2_500_000, host: ids.a })
+    assert.equal(unpriced.block.amount, tokens(3))
+    assert.equal(unpriced.receipt.priced, false)
+    assert.equal(unpriced.receipt.downloader, ids.b)
+    const priced = await B.payForDownload({ contentId: 'sha256-bbbb', bytes: 10_000, host: ids.a, price: 5 })
+    assert.equal(priced.block.amount, tokens(5))
+    // A: 90 + 3 + 5 received + 2 × 0.1 hosting reward + 50 first-adapter grant. B: 110 - 8.
+    const expectA = tokens(90 + 3 + 5 + 0.2 + 50)
+    await waitFor('host paid and rewarded, on all three nodes', () => [A, B, C].every(f => f.ledger.balance(ids.a) === expectA && f.ledger.balance(ids.b) === tokens(102)), 20_000)
+    const kinds = A.ledger.chain().map(x => x.kind === 'reward' ? `reward:${x.reward.reason}` : x.kind === 'grant' ? `grant:${x.grant.reason}` : x.kind)
+    assert.equal(kinds.filter(k => k === 'reward:hosting').length, 2)
+    assert.equal(kinds.filter(k => k === 'grant:first-adapter').length, 1)
+    const stats = A.stats()
+    assert.equal(stats.topAdapter?.contentId, 'sha256-bbbb')
+    assert.equal(stats.topAdapter?.earned, tokens(5.1))
+    assert.equal(stats.topAdapter?.downloads, 1)
+  })
+
+  test('tampered, re-signed, replayed, reordered, overdrawn and weak-PoW blocks are rejected with the reason, counted, and lower the sender\'s reputation', async () => {
+    const head = A.ledger.chain().at(-1)!
+    const held = A.ledger.chain()[1]
+    const signer = createSigner(a.privateKey)
+    const repBefore = B.ledger.reputation(ids.a)
+
+    const tampered = { ...head, amount: head.amount + 1 } as Block
+    const resigned = { ...held, balance: held.balance - 1 } as Block
+    resigned.hash = computeBlockHash(blockBody(resigned))
+    const overdraft = await sealBlock(signer, { ...next(head, head.balance + 1, 0), kind: 'send', to: ids.c, memo: '' } as BlockBody)
+    const gapPrev = await sealBlock(signer, { ...next(head, 1, head.balance - 1), kind: 'send', to: ids.c, memo: '' } as BlockBody)
+    const reordered = await sealBlock(signer, { ...next(gapPrev, 1, gapPrev.balance - 1), kind: 'send', to: ids.c, memo: '' } as BlockBody)
+    const newcomerKey = await generateKeyPair('Ed25519')
+    const newcomer = createSigner(newcomerKey)
+    const weak = await solveJoinPow(newcomer.account, 1)
+    const weakJoin = await sealBlock(newcomer, { v: 1, kind: 'join', account: newcomer.account, seq: 0, prev: GENESIS_PREV, time: weak.time, amount: NEW_USER_GRANT, balance: NEW_USER_GRANT, pow: { time: weak.time, nonce: weak.nonce, difficulty: 1 } })
+
+    const cases: Array<[string, Block]> = [
+      ['bad-hash', tampered], ['bad-signature', resigned], ['replay', held], ['out-of-order', reordered], ['overdraft', overdraft], ['pow-too-weak', weakJoin]
+    ]
+    for (const [reason, block] of cases) {
+      const res = await A.pushBlocks(b.peerId, [block])
+      assert.equal(res.accepted, 0, reason)
+      assert.deepEqual(res.rejected.map(r => r.reason), [reason])
+      assert.ok((B.ledger.rejections()[reason] ?? 0) >= 1, `${reason} counted by the ledger`)
+      assert.ok(b.drops.get('ledger', reason) >= 1, `${reason} counted in mesh status`)
+    }
+    assert.ok(B.ledger.reputation(ids.a) < repBefore, `reputation of the sender fell (${repBefore} → ${B.ledger.reputation(ids.a)})`)
+    assert.equal(B.ledger.head(ids.a)?.hash, head.hash, 'nothing of it was stored')
+    assert.equal(B.ledger.head(newcomer.account), null)
+    const status = b.status().features.ledger as { rejected: Record<string, number> }
+    assert.ok(status.rejected['bad-signature'] >= 1)
+  })
+
+  test('a double spend (two sends from the same head) is caught by a third node, proven to all, and the forger\'s payments are refused', async () => {
+    await waitFor('everyone holds the same heads', () => A.ledger.headsDigest() === B.ledger.headsDigest() && B.ledger.headsDigest() === C.ledger.headsDigest(), 20_000)
+    const head = A.ledger.chain().at(-1)!
+    const signer = createSigner(a.privateKey)
+    // Two branches from the same head, built outside A's own ledger: one paid to B, one to C.
+    const toB = await sealBlock(signer, { ...next(head, tokens(20), head.balance - tokens(20)), kind: 'send', to: ids.b, memo: 'branch 1' } as BlockBody)
+    const toC = await sealBlock(signer, { ...next(head, tokens(30), head.balance - tokens(30)), kind: 'send', to: ids.c, memo: 'branch 2' } as BlockBody)
+    const cBalance = C.ledger.balance()
+    const [rb, rc] = await Promise.all([A.pushBlocks(b.peerId, [toB]), A.pushBlocks(c.peerId, [toC])])
+    assert.equal(rb.accepted + rc.accepted >= 1, true, 'each victim takes its branch at first')
+
+    // Heads exchange shows B and C a conflict at that position; the third node proves it and broadcasts the proof.
+    await waitFor('every node holds the proof', () => [A, B, C].every(f => f.ledger.isForked(ids.a)), 20_000)
+    for (const f of [B, C]) assert.equal(f.ledger.reputation(ids.a), 0)
+    const proof = C.ledger.proofs().find(p => p.a.account === ids.a)!
+    assert.deepEqual(new Set([proof.a.hash, proof.b.hash]), new Set([toB.hash, toC.hash]))
+
+    // Refused from now on: the forger's own wallet, and any further payment it hands out.
+    await assert.rejects(A.send(ids.c, tokens(1)), { name: 'ForkedAccountError' })
+    const later = await sealBlock(signer, { ...next(toC, tokens(1), toC.balance - tokens(1)), kind: 'send', to: ids.c, memo: '' } as BlockBody)
+    const refused = await A.pushBlocks(c.peerId, [later])
+    assert.deepEqual(refused.rejected.map(r => r.reason), ['forked-account'])
+    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.ok(C.ledger.balance() <= cBalance + tokens(30), 'C was not paid by the later block')
+    assert.equal(C.ledger.pendingPayments().filter(p => p.account === ids.a).length, 0)
+    assert.equal((c.status().features.ledger as { forked: string[] }).forked.includes(ids.a), true)
+  })
+})
