@@ -1,0 +1,595 @@
+// The protocol logic of bounded flood search, independent of the transport: the libp2p service
+// (`service.ts`) and the in-process simulation harness (`bench/flood`) both drive this class, so the
+// benchmarks run exactly what nodes run.
+//
+// A request carries no origin: the origin sends it with an empty path, every relay appends itself
+// before forwarding, and the answer walks back along that path, each relay checking that it is the
+// path's last entry, that the rest matches what it forwarded, and that the response came from a peer
+// it forwarded to, then popping itself. Only the first hop ever talks to the origin.
+import { createHash, randomBytes } from 'node:crypto'
+import { catalogKey } from '../catalog/catalog'
+import { decodeEmbedding, encodeEmbedding, manifestEmbedding, verifyManifest, type AdapterManifest } from '../manifest'
+import {
+  DEFAULT_FANOUT, DEFAULT_HOPS, DEFAULT_MIN_RESULTS, DEFAULT_MIN_SIMILARITY, DEFAULT_TIMEOUT_MS, EARLY_STOP_SIMILARITY,
+  FRAMES_PER_PEER_PER_SECOND, MAX_CLOCK_SKEW_MS, MAX_CONCURRENT_SEARCHES, MAX_KEYWORDS, MAX_RESULTS_PER_PEER, MAX_SKIP,
+  MAX_TIMEOUT_MS, MAX_TTL, MIN_TIMEOUT_MS, REQUESTS_PER_PEER_PER_SECOND, ROUTE_TTL_MS, SEEN_CAPACITY, SEEN_TTL_MS, VERIFIED_CACHE_SIZE
+} from './constants'
+import { FloodBusyError, InvalidSearchOptionsError } from './errors'
+import { chooseTargets, dot, extractKeywords, NeighbourProfiles, type ForwardingStrategy } from './forwarding'
+import { matchesFilters } from './filters'
+import { FloodFrame, type SearchRequestFrame, type SearchResponseFrame, type WireFilters } from './messages'
+
+/** A query as peers see it. */
+export interface FloodQuery {
+  vector: Float32Array
+  keywords: string[]
+  filters: WireFilters
+  /** Short hashes of results the origin already has. */
+  skip: Set<string>
+}
+
+/** One of this node's own adapters that matches a query. */
+export interface FloodHit { manifest: AdapterManifest, similarity: number }
+
+/** A result found in the network. */
+export interface NetworkResult {
+  key: string
+  manifest: AdapterManifest
+  /** Cosine similarity to the query, recomputed by the origin from the signed embedding. */
+  similarity: number
+  /** Distance of the first peer that returned it. */
+  hops: number
+  /** The first peer that returned it. */
+  sourcePeer: string
+  /** Every peer that returned it. */
+  availableFrom: string[]
+}
+
+export interface FloodBatch {
+  /** Since the search (or its continuation) started. */
+  elapsedMs: number
+  /** Distance of the peer whose response made this batch. */
+  hops: number
+  results: NetworkResult[]
+}
+
+export type FloodEndReason = 'timeout' | 'early-stop' | 'aborted' | 'no-neighbours'
+
+export interface FloodSummary {
+  searchId: string
+  /** Distinct results known to this search (including earlier rounds of a continued search). */
+  total: number
+  /** Distinct peers that answered (all rounds). */
+  peersAnswered: number
+  elapsedMs: number
+  reason: FloodEndReason
+  hops: number
+  timeoutMs: number
+  /** First network result after this many ms (this round), if any. */
+  firstResultMs?: number
+}
+
+export interface FloodSearchOptions {
+  /** User patience in ms, 1–30 s. @default 10000 */
+  timeoutMs?: number
+  /** Hops the request travels, 1–10. @default 3 */
+  hops?: number
+  /** Stop early once this many results are in and the best exceeds 0.9. @default 10 */
+  minResults?: number
+  /** Similarity results must reach. @default 0.3 */
+  minSimilarity?: number
+  signal?: AbortSignal
+}
+
+export interface FloodSearchQuery {
+  vector: Float32Array
+  /** The query text: its words travel as keywords for the peers' hybrid search. */
+  text?: string
+  keywords?: string[]
+  filters?: Omit<WireFilters, 'minSimilarity'>
+  /** Catalog keys the caller already shows (e.g. local results): never repeated by the network stream. */
+  known?: Iterable<string>
+}
+
+export interface FloodEngineInit {
+  self: string
+  /** Peers requests may be forwarded to. */
+  neighbours: () => string[]
+  /** Answers a request from this node's own adapters (best first, at most `limit`). */
+  answer: (query: FloodQuery, limit: number) => FloodHit[]
+  /** Sends one frame; may reject (the engine counts it). */
+  send: (peer: string, frame: FloodFrame) => Promise<void>
+  /** Counts a dropped frame by reason. */
+  onDrop: (reason: DropReason) => void
+  /** A peer broke the protocol (malformed frame, forged path): the transport may disconnect it. */
+  onMisbehaviour?: (peer: string, reason: DropReason) => void
+  /** Verified network results, e.g. to cache them as remote catalog entries. */
+  onResults?: (results: NetworkResult[]) => void
+  /** Checks a manifest from the network. @default verifyManifest, memoised by content digest */
+  verify?: (manifest: unknown) => Promise<AdapterManifest | undefined>
+  /** Sees every frame received, before any check (tests). */
+  tap?: (from: string, frame: unknown) => void
+  /** @default 'smart' */
+  strategy?: ForwardingStrategy
+  /** @default 3 */
+  fanout?: number
+  /** @default 0.15 */
+  exploreShare?: number
+  /** @default 10 */
+  requestsPerSecond?: number
+  /** @default 200 */
+  framesPerSecond?: number
+  /** @default 8 */
+  maxConcurrentSearches?: number
+  profiles?: NeighbourProfiles
+}
+
+export type DropReason = 'malformed' | 'invalid' | 'rate-limited' | 'ttl' | 'forged-path' | 'stale' | 'unknown-request' | 'invalid-manifest' | 'send-failed' | 'route-full'
+
+interface Route {
+  upstream: string
+  path: string[]
+  forwardedTo: Set<string>
+  expires: number
+  responses: number
+}
+
+export interface FloodEngineStats {
+  requestsProcessed: number
+  duplicates: number
+  forwarded: number
+  responsesSent: number
+  responsesRelayed: number
+  framesSent: number
+  searchesStarted: number
+  activeSearches: number
+}
+
+/** Responses a relay passes back per request at most: a relay cannot be made an amplifier. */
+const MAX_RESPONSES_PER_ROUTE = 500
+/** Local hits asked for before filtering. */
+const MAX_K_ASKED = 100
+/** Manifest checks one search does at most. */
+const MAX_VERIFICATIONS_PER_SEARCH = 1_000
+
+export class FloodEngine {
+  readonly profiles: NeighbourProfiles
+  readonly stats: FloodEngineStats = { requestsProcessed: 0, duplicates: 0, forwarded: 0, responsesSent: 0, responsesRelayed: 0, framesSent: 0, searchesStarted: 0, activeSearches: 0 }
+  private readonly seen = new Map<string, number>()
+  private readonly routes = new Map<string, Route>()
+  private readonly sessions = new Map<string, FloodSession>()
+  private readonly requestRate = new RateWindow()
+  private readonly frameRate = new RateWindow()
+  private readonly verified = new Map<string, AdapterManifest | null>()
+  private stopped = false
+
+  constructor (readonly init: FloodEngineInit) {
+    this.profiles = init.profiles ?? new NeighbourProfiles()
+  }
+
+  get strategy (): ForwardingStrategy { return this.init.strategy ?? 'smart' }
+
+  stop (): void {
+    this.stopped = true
+    for (const s of [...this.sessions.values()]) s.end('aborted')
+  }
+
+  /** Handles one frame received from `from`. Never throws: bad frames are dropped and counted. */
+  async receive (from: string, raw: unknown): Promise<void> {
+    if (this.stopped) return
+    this.init.tap?.(from, raw)
+    if (!this.frameRate.admit(from, this.init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    const parsed = FloodFrame.safeParse(raw)
+    if (!parsed.success) { this.drop('invalid', from); return }
+    const frame = parsed.data
+    if (frame.type === 'request') this.onRequest(from, frame)
+    else await this.onResponse(from, frame)
+  }
+
+  private drop (reason: DropReason, misbehaving?: string): void {
+    this.init.onDrop(reason)
+    if (misbehaving !== undefined) this.init.onMisbehaviour?.(misbehaving, reason)
+  }
+
+  private onRequest (from: string, req: SearchRequestFrame): void {
+    const now = Date.now()
+    if (!this.requestRate.admit(from, this.init.requestsPerSecond ?? REQUESTS_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    // Over the clamp, or a relay inflated the TTL on the way (hops travelled + hops left > clamp).
+    if (req.ttl > MAX_TTL || req.path.length + req.ttl > MAX_TTL) { this.drop('ttl'); return }
+    const { self } = this.init
+    if ((req.path.length > 0 && req.path[req.path.length - 1] !== from) || req.path.includes(self) || new Set(req.path).size !== req.path.length) {
+      this.drop('forged-path', from)
+      return
+    }
+    if (Math.abs(now - req.ts) > MAX_CLOCK_SKEW_MS) { this.drop('stale'); return }
+    if (this.isSeen(req.id, now)) { this.stats.duplicates++; return }
+    let vector: Float32Array
+    try {
+      vector = decodeEmbedding(req.embedding)
+      if (vector.length !== 384 || !isUnit(vector)) throw new RangeError('not a unit vector of 384 values')
+    } catch {
+      this.drop('invalid', from)
+      return
+    }
+    this.markSeen(req.id, now)
+    this.stats.requestsProcessed++
+    const route: Route = { upstream: from, path: req.path, forwardedTo: new Set(), expires: now + ROUTE_TTL_MS, responses: 0 }
+    this.addRoute(req.id, route)
+    const query: FloodQuery = { vector, keywords: req.keywords, filters: req.filters, skip: new Set(req.skip ?? []) }
+    // Forward first, so the flood is not held up by the local search.
+    if (req.ttl > 1) {
+      const exclude = new Set([from, self, ...req.path])
+      const candidates = this.init.neighbours().filter(p => !exclude.has(p))
+      const targets = chooseTargets({ strategy: this.strategy, candidates, fanout: this.init.fanout ?? DEFAULT_FANOUT, query: vector, keywords: req.keywords, profiles: this.profiles, exploreShare: this.init.exploreShare })
+      const next: SearchRequestFrame = { ...req, ttl: req.ttl - 1, path: [...req.path, self] }
+      for (const t of targets) {
+        route.forwardedTo.add(t)
+        this.stats.forwarded++
+        this.sendFrame(t, next)
+      }
+    }
+    let hits: FloodHit[]
+    try {
+      // Ask for more than we send: filters the local index cannot apply and skipped results thin it out.
+      hits = this.init.answer(query, MAX_K_ASKED)
+        .filter(h => h.similarity >= (req.filters.minSimilarity ?? 0) && matchesFilters(h.manifest, req.filters) && !query.skip.has(shortHash(catalogKey(h.manifest))))
+        .slice(0, MAX_RESULTS_PER_PEER)
+    } catch {
+      hits = []
+    }
+    if (hits.length === 0) return
+    this.stats.responsesSent++
+    this.sendFrame(from, {
+      type: 'response',
+      v: 1,
+      id: req.id,
+      responder: self,
+      hops: req.path.length + 1,
+      path: req.path,
+      results: hits.slice(0, MAX_RESULTS_PER_PEER).map(h => ({ manifest: h.manifest as unknown as Record<string, unknown>, similarity: clamp01(h.similarity) }))
+    })
+  }
+
+  private async onResponse (from: string, res: SearchResponseFrame): Promise<void> {
+    const now = Date.now()
+    if (res.path.length === 0) {
+      const session = this.sessions.get(res.id)
+      if (session === undefined) { this.drop('unknown-request'); return }
+      if (!session.forwardedTo.has(from)) { this.drop('forged-path', from); return }
+      this.learn(from, res)
+      await session.deliver(from, res)
+      return
+    }
+    const route = this.routes.get(res.id)
+    if (route === undefined || route.expires < now) { this.drop('unknown-request'); return }
+    const { self } = this.init
+    // We must be the path's last relay, the rest must be the path we received, the response must come
+    // from a peer we forwarded to, and the responder must be further out than us.
+    if (res.path[res.path.length - 1] !== self || !route.forwardedTo.has(from) || !samePath(res.path.slice(0, -1), route.path) || res.hops <= res.path.length) {
+      this.drop('forged-path', from)
+      return
+    }
+    if (++route.responses > MAX_RESPONSES_PER_ROUTE) { this.drop('route-full'); return }
+    this.learn(from, res)
+    this.stats.responsesRelayed++
+    this.sendFrame(route.upstream, { ...res, path: route.path })
+  }
+
+  /** Results that came back through `peer` teach smart forwarding where such adapters live. */
+  private learn (peer: string, res: SearchResponseFrame): void {
+    const vectors: Float32Array[] = []
+    const tags: string[] = []
+    for (const r of res.results.slice(0, 5)) {
+      const m = r.manifest as { embedding?: { data?: unknown }, specializations?: unknown, capabilities?: unknown }
+      try {
+        if (typeof m.embedding?.data === 'string') {
+          const v = decodeEmbedding(m.embedding.data)
+          if (v.length === 384 && isUnit(v)) vectors.push(v)
+        }
+      } catch { /* unverified at relays: just skip what does not decode */ }
+      for (const list of [m.specializations, m.capabilities]) if (Array.isArray(list)) for (const t of list.slice(0, 32)) if (typeof t === 'string' && t.length <= 64) tags.push(t)
+    }
+    this.profiles.learn(peer, vectors, tags)
+  }
+
+  private sendFrame (peer: string, frame: FloodFrame): void {
+    this.stats.framesSent++
+    this.init.send(peer, frame).catch(() => { this.init.onDrop('send-failed') })
+  }
+
+  private isSeen (id: string, now: number): boolean {
+    const t = this.seen.get(id)
+    return t !== undefined && t > now
+  }
+
+  private markSeen (id: string, now: number): void {
+    this.seen.delete(id)
+    this.seen.set(id, now + SEEN_TTL_MS)
+    // Bounded: drop expired entries from the oldest end, then the oldest if still full.
+    for (const [k, exp] of this.seen) {
+      if (this.seen.size <= SEEN_CAPACITY && exp > now) break
+      this.seen.delete(k)
+    }
+  }
+
+  private addRoute (id: string, route: Route): void {
+    this.routes.set(id, route)
+    const now = Date.now()
+    for (const [k, r] of this.routes) {
+      if (this.routes.size <= SEEN_CAPACITY && r.expires > now) break
+      this.routes.delete(k)
+    }
+  }
+
+  /** Verifies a manifest from the network, memoised by the digest of its full content. */
+  async verify (raw: unknown): Promise<AdapterManifest | undefined> {
+    if (this.init.verify !== undefined) return this.init.verify(raw)
+    const digest = createHash('sha256').update(JSON.stringify(raw)).digest('base64')
+    const cached = this.verified.get(digest)
+    if (cached !== undefined) return cached ?? undefined
+    const check = await verifyManifest(raw)
+    const value = check.ok ? check.manifest : null
+    this.verified.set(digest, value)
+    if (this.verified.size > VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!)
+    return value ?? undefined
+  }
+
+  /** Starts a search from this node. Iterate the returned search for batches as they arrive. */
+  search (query: FloodSearchQuery, options: FloodSearchOptions = {}): FloodSearch {
+    const opts = normaliseOptions(options)
+    if (query.vector.length !== 384) throw new InvalidSearchOptionsError(`The query vector must have 384 values, got ${query.vector.length}`)
+    const keywords = query.keywords ?? (query.text !== undefined ? extractKeywordsFrom(query.text) : [])
+    const state: SearchState = {
+      vector: query.vector,
+      keywords: keywords.slice(0, MAX_KEYWORDS),
+      filters: query.filters ?? {},
+      known: new Map(),
+      preKnown: new Set(query.known ?? []),
+      answered: new Set()
+    }
+    return this.launch(state, opts)
+  }
+
+  /** @internal starts one round of a search over `state` (a new search or a continuation). */
+  launch (state: SearchState, opts: Required<Omit<FloodSearchOptions, 'signal'>> & { signal?: AbortSignal }): FloodSearch {
+    const active = this.sessions.size
+    if (active >= (this.init.maxConcurrentSearches ?? MAX_CONCURRENT_SEARCHES)) {
+      throw new FloodBusyError(`${active} network searches are already running: wait for one to finish`)
+    }
+    const id = randomBytes(16).toString('hex')
+    const now = Date.now()
+    this.markSeen(id, now)
+    const session = new FloodSession(this, id, state, opts, () => { this.sessions.delete(id); this.stats.activeSearches = this.sessions.size })
+    this.sessions.set(id, session)
+    this.stats.searchesStarted++
+    this.stats.activeSearches = this.sessions.size
+    const skip = [...state.known.keys(), ...state.preKnown].slice(0, MAX_SKIP).map(shortHash)
+    const frame: SearchRequestFrame = {
+      type: 'request',
+      v: 1,
+      id,
+      embedding: encodeEmbedding(state.vector),
+      keywords: state.keywords,
+      filters: { ...state.filters, minSimilarity: opts.minSimilarity },
+      ttl: opts.hops,
+      path: [],
+      ts: now,
+      ...(skip.length > 0 ? { skip } : {})
+    }
+    const candidates = this.init.neighbours().filter(p => p !== this.init.self)
+    const targets = chooseTargets({ strategy: this.strategy, candidates, fanout: this.init.fanout ?? DEFAULT_FANOUT, query: state.vector, keywords: state.keywords, profiles: this.profiles, exploreShare: this.init.exploreShare })
+    for (const t of targets) {
+      session.forwardedTo.add(t)
+      this.sendFrame(t, frame)
+    }
+    if (targets.length === 0) queueMicrotask(() => session.end('no-neighbours'))
+    return session.search
+  }
+}
+
+/** What a search knows across its rounds. */
+export interface SearchState {
+  vector: Float32Array
+  keywords: string[]
+  filters: Omit<WireFilters, 'minSimilarity'>
+  known: Map<string, NetworkResult>
+  /** Keys the caller already showed (never streamed). */
+  preKnown: Set<string>
+  answered: Set<string>
+}
+
+class FloodSession {
+  readonly forwardedTo = new Set<string>()
+  readonly search: FloodSearch
+  finished = false
+  private readonly startedAt = Date.now()
+  private readonly timer: NodeJS.Timeout
+  private verifications = 0
+  private firstResultMs?: number
+  private readonly onAbort = (): void => { this.end('aborted') }
+
+  constructor (private readonly engine: FloodEngine, readonly id: string, private readonly state: SearchState, private readonly opts: Required<Omit<FloodSearchOptions, 'signal'>> & { signal?: AbortSignal }, private readonly onEnd: () => void) {
+    this.search = new FloodSearch(id, engine, state, opts, () => this.end('aborted'))
+    this.timer = setTimeout(() => this.end('timeout'), opts.timeoutMs)
+    if (opts.signal?.aborted === true) queueMicrotask(() => this.end('aborted'))
+    else opts.signal?.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  async deliver (from: string, res: SearchResponseFrame): Promise<void> {
+    if (this.finished) return
+    const fresh: NetworkResult[] = []
+    for (const r of res.results) {
+      if (this.verifications >= MAX_VERIFICATIONS_PER_SEARCH) break
+      this.verifications++
+      const manifest = await this.engine.verify(r.manifest)
+      if (this.finished) return
+      if (manifest === undefined) { this.engine.init.onDrop('invalid-manifest'); continue }
+      const key = catalogKey(manifest)
+      if (this.state.preKnown.has(key)) continue
+      const existing = this.state.known.get(key)
+      if (existing !== undefined) {
+        if (!existing.availableFrom.includes(res.responder) && existing.availableFrom.length < 32) existing.availableFrom.push(res.responder)
+        continue
+      }
+      // Do not trust the claimed similarity: recompute it from the signed embedding.
+      const similarity = clamp01(dot(this.state.vector, manifestEmbedding(manifest)))
+      if (similarity < this.opts.minSimilarity) continue
+      const result: NetworkResult = { key, manifest, similarity, hops: res.hops, sourcePeer: res.responder, availableFrom: [res.responder] }
+      this.state.known.set(key, result)
+      fresh.push(result)
+    }
+    this.state.answered.add(res.responder)
+    if (fresh.length === 0) return
+    fresh.sort((a, b) => b.similarity - a.similarity)
+    const elapsedMs = Date.now() - this.startedAt
+    this.firstResultMs ??= elapsedMs
+    this.search.push({ elapsedMs, hops: res.hops, results: fresh })
+    this.engine.init.onResults?.(fresh)
+    let best = 0
+    for (const r of this.state.known.values()) best = Math.max(best, r.similarity)
+    if (this.state.known.size >= this.opts.minResults && best > EARLY_STOP_SIMILARITY) this.end('early-stop')
+  }
+
+  end (reason: FloodEndReason): void {
+    if (this.finished) return
+    this.finished = true
+    clearTimeout(this.timer)
+    this.opts.signal?.removeEventListener('abort', this.onAbort)
+    this.onEnd()
+    this.search.finish({
+      searchId: this.search.id,
+      total: this.state.known.size,
+      peersAnswered: this.state.answered.size,
+      elapsedMs: Date.now() - this.startedAt,
+      reason,
+      hops: this.opts.hops,
+      timeoutMs: this.opts.timeoutMs,
+      ...(this.firstResultMs !== undefined ? { firstResultMs: this.firstResultMs } : {})
+    })
+  }
+}
+
+/**
+ * A running (or finished) network search: an async stream of result batches, deduplicated across
+ * peers; `summary` resolves when it ends; `continue()` searches further without repeating results.
+ */
+export class FloodSearch implements AsyncIterable<FloodBatch> {
+  private readonly queue: FloodBatch[] = []
+  private wake?: () => void
+  private done = false
+  private consumed = false
+  private resolveSummary!: (s: FloodSummary) => void
+  readonly summary: Promise<FloodSummary>
+
+  constructor (readonly id: string, private readonly engine: FloodEngine, private readonly state: SearchState, private readonly opts: Required<Omit<FloodSearchOptions, 'signal'>>, private readonly abort: () => void) {
+    this.summary = new Promise(resolve => { this.resolveSummary = resolve })
+  }
+
+  /** @internal */
+  push (batch: FloodBatch): void {
+    if (this.done) return
+    this.queue.push(batch)
+    this.wake?.()
+  }
+
+  /** @internal */
+  finish (summary: FloodSummary): void {
+    if (this.done) return
+    this.done = true
+    this.resolveSummary(summary)
+    this.wake?.()
+  }
+
+  get finished (): boolean { return this.done }
+
+  /** Everything found so far, best first. */
+  results (): NetworkResult[] {
+    return [...this.state.known.values()].sort((a, b) => b.similarity - a.similarity)
+  }
+
+  /** Stops the search now (the summary says 'aborted'). */
+  cancel (): void { this.abort() }
+
+  /**
+   * Searches further: a new request (new id, so peers that dropped the old one as a duplicate answer
+   * again) with more hops and patience; results already known are skipped by peers and never repeated.
+   * @default hops + 2 (at most 10), the same timeout
+   */
+  continue (options: FloodSearchOptions = {}): FloodSearch {
+    const opts = normaliseOptions({
+      timeoutMs: options.timeoutMs ?? this.opts.timeoutMs,
+      hops: options.hops ?? Math.min(MAX_TTL, this.opts.hops + 2),
+      minResults: options.minResults ?? this.opts.minResults,
+      minSimilarity: options.minSimilarity ?? this.opts.minSimilarity,
+      signal: options.signal
+    })
+    return this.engine.launch(this.state, opts)
+  }
+
+  async * [Symbol.asyncIterator] (): AsyncIterator<FloodBatch> {
+    if (this.consumed) throw new Error('A flood search can be iterated once')
+    this.consumed = true
+    while (true) {
+      const next = this.queue.shift()
+      if (next !== undefined) { yield next; continue }
+      if (this.done) return
+      await new Promise<void>(resolve => { this.wake = resolve })
+      this.wake = undefined
+    }
+  }
+}
+
+function normaliseOptions (o: FloodSearchOptions): Required<Omit<FloodSearchOptions, 'signal'>> & { signal?: AbortSignal } {
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const hops = o.hops ?? DEFAULT_HOPS
+  const minResults = o.minResults ?? DEFAULT_MIN_RESULTS
+  const minSimilarity = o.minSimilarity ?? DEFAULT_MIN_SIMILARITY
+  if (!Number.isFinite(timeoutMs) || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) throw new InvalidSearchOptionsError(`timeoutMs must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS}, got ${timeoutMs}`)
+  if (!Number.isInteger(hops) || hops < 1 || hops > MAX_TTL) throw new InvalidSearchOptionsError(`hops must be a whole number from 1 to ${MAX_TTL}, got ${hops}`)
+  if (!Number.isInteger(minResults) || minResults < 1) throw new InvalidSearchOptionsError(`minResults must be a whole number of at least 1, got ${minResults}`)
+  if (!(minSimilarity >= 0 && minSimilarity <= 1)) throw new InvalidSearchOptionsError(`minSimilarity must be between 0 and 1, got ${minSimilarity}`)
+  return { timeoutMs, hops, minResults, minSimilarity, signal: o.signal }
+}
+
+/** Sliding one-second window per peer (bounded map). */
+class RateWindow {
+  private readonly windows = new Map<string, { start: number, count: number }>()
+  admit (peer: string, limit: number): boolean {
+    const now = Date.now()
+    let w = this.windows.get(peer)
+    if (w === undefined || now - w.start >= 1_000) {
+      if (w === undefined && this.windows.size >= 4_096) {
+        for (const [k, v] of this.windows) if (now - v.start >= 1_000) this.windows.delete(k)
+        if (this.windows.size >= 4_096) this.windows.delete(this.windows.keys().next().value!)
+      }
+      w = { start: now, count: 0 }
+      this.windows.set(peer, w)
+    }
+    w.count++
+    return w.count <= limit
+  }
+}
+
+/** 12 hex characters of SHA-256 of a catalog key: enough to skip known results, short on the wire. */
+export function shortHash (key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12)
+}
+
+function isUnit (v: Float32Array): boolean {
+  let s = 0
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) return false
+    s += v[i] * v[i]
+  }
+  return Math.abs(Math.sqrt(s) - 1) < 0.01
+}
+
+function samePath (a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+function clamp01 (x: number): number { return x < 0 ? 0 : x > 1 ? 1 : x }
+
+function extractKeywordsFrom (text: string): string[] {
+  return extractKeywords(text, MAX_KEYWORDS)
+}

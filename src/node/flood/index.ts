@@ -1,0 +1,11 @@
+// Bounded flood search: TTL-limited multi-hop semantic queries whose results stream back as they arrive.
+export { flood, FloodFeature, networkResultRecord, batchRecord } from './feature'
+export type { FloodFeatureInit, FloodStatus } from './feature'
+export { FloodEngine, FloodSearch, shortHash } from './engine'
+export type { FloodBatch, FloodSummary, FloodSearchOptions, FloodSearchQuery, NetworkResult, FloodEngineInit, FloodHit, FloodQuery, DropReason, FloodEndReason } from './engine'
+export { FloodService } from './service'
+export type { FloodServiceInit, FloodCatalog } from './service'
+export { NeighbourProfiles, chooseTargets, extractKeywords } from './forwarding'
+export type { ForwardingStrategy } from './forwarding'
+export * from './constants'
+export * from './errors'
