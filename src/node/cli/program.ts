@@ -8,6 +8,7 @@ import type { MeshStatus, PeerSummary, Topology } from '../mesh-node'
 import { formatPeers, formatStatus, formatTopology } from './format'
 import { runNodeForeground } from './node-start'
 import { registerGenomeCommands } from './genome'
+import { registerWalletCommands } from './wallet'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
@@ -97,5 +98,6 @@ export function buildProgram (): Command {
     })
 
   registerGenomeCommands(program)
+  registerWalletCommands(program)
   return program
 }
