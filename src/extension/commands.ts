@@ -1,0 +1,399 @@
+// Every "Continuum:" command. One wrapper (`register`) turns failures into a short message with a
+// "Show Log" button and ignores cancellation, so users never see a stack trace.
+import * as vscode from 'vscode'
+import { parsePeerAddress } from '../node/bootstrap/announcements'
+import { errorMessage } from '../node/util/logger'
+import type { MeshNode } from '../node/mesh-node'
+import { installRef, requireContent, type InstallProgress } from './content'
+import type { Fix, NodeHost } from './node-host'
+import { formatPrice, formatSimilarity, hostCount, type AdapterResult } from './search'
+import { showSearchQuickPick, type AdapterAction } from './search-quick-pick'
+import { SECTION, type ExtensionSettings } from './settings'
+import type { AdaptersTreeProvider, AdapterTreeNode, PeersTreeProvider } from './trees'
+import { buildWorkspaceQuery, SOURCE_FILES, type WorkspaceSources } from './workspace-query'
+
+export const DETAILS_SCHEME = 'continuum-adapter'
+
+export interface CommandsInit {
+  host: NodeHost
+  log: vscode.LogOutputChannel
+  settings: () => ExtensionSettings
+  adapters: AdaptersTreeProvider
+  peers: PeersTreeProvider
+  openMarketplace: () => Promise<void>
+}
+
+/** What an install returns to a caller (the tests use it). */
+export interface InstallOutcome { folder: vscode.Uri, result: unknown }
+
+export class Commands implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = []
+  /** Markdown shown by "Show Details", by URI path. */
+  private readonly details = new Map<string, string>()
+  private readonly _onDidChangeDetails = new vscode.EventEmitter<vscode.Uri>()
+
+  constructor (private readonly init: CommandsInit) {
+    const r = this.register.bind(this)
+    this.disposables.push(
+      r('continuum.searchAdapters', async (value?: unknown) => { this.openSearch(typeof value === 'string' ? value : undefined) }),
+      r('continuum.findForWorkspace', async () => { this.openSearch(await this.workspaceQuery(), 'Continuum: Adapters for This Workspace') }),
+      r('continuum.installAdapter', async (target?: unknown, folder?: unknown) => this.install(target, folder instanceof vscode.Uri ? folder : undefined)),
+      r('continuum.installFromLockfile', async (folder?: unknown) => this.installFromLockfile(folder instanceof vscode.Uri ? folder : undefined)),
+      r('continuum.publishAdapter', async (folder?: unknown) => this.publish(folder instanceof vscode.Uri ? folder : undefined)),
+      r('continuum.showStatus', async () => this.showStatus()),
+      r('continuum.copyPeerAddress', async () => this.copyPeerAddress()),
+      r('continuum.addPeer', async (address?: unknown) => this.addPeer(typeof address === 'string' ? address : undefined)),
+      r('continuum.showLog', async () => { this.init.log.show(true) }),
+      r('continuum.restartNode', async () => this.init.host.restart()),
+      r('continuum.openMarketplace', async () => this.init.openMarketplace()),
+      r('continuum.refresh', async () => { this.init.host.refreshSnapshot(true) }),
+      r('continuum.showAdapterDetails', async (target?: unknown) => this.showDetails(target)),
+      r('continuum.copyCid', async (target?: unknown) => this.copyCid(target)),
+      vscode.workspace.registerTextDocumentContentProvider(DETAILS_SCHEME, {
+        onDidChange: this._onDidChangeDetails.event,
+        provideTextDocumentContent: uri => this.details.get(uri.path) ?? ''
+      }),
+      this._onDidChangeDetails
+    )
+  }
+
+  private register (id: string, handler: (...args: unknown[]) => Promise<unknown>): vscode.Disposable {
+    return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(...args)
+      } catch (err) {
+        if (isCancellation(err)) return undefined
+        this.init.log.error(`${id}: ${(err as Error).name ?? 'Error'}: ${errorMessage(err)}`)
+        void vscode.window.showErrorMessage(errorMessage(err), 'Show Log').then(choice => {
+          if (choice === 'Show Log') this.init.log.show(true)
+        })
+        // Programmatic callers (other extensions, tests) see the failure too.
+        throw err
+      }
+    })
+  }
+
+  private openSearch (value?: string, title?: string): void {
+    showSearchQuickPick({
+      node: () => this.init.host.requireNode(),
+      settings: () => this.init.settings().search,
+      onAction: (action, result) => this.runAction(action, result),
+      log: this.init.log,
+      title,
+      value
+    })
+  }
+
+  private async runAction (action: AdapterAction, r: AdapterResult): Promise<void> {
+    if (action === 'install') await vscode.commands.executeCommand('continuum.installAdapter', r)
+    else if (action === 'details') await this.showDetails(r)
+    else await this.copyCid(r)
+  }
+
+  /** Reads the files that describe each workspace folder and the active editor, and builds the query. */
+  async workspaceQuery (): Promise<string> {
+    const folders = vscode.workspace.workspaceFolders ?? []
+    const editor = vscode.window.activeTextEditor
+    const active = editor !== undefined ? vscode.workspace.getWorkspaceFolder(editor.document.uri) : undefined
+    const folder = active ?? folders[0]
+    const src: WorkspaceSources = { folderName: folder?.name }
+    if (folder !== undefined) {
+      for (const [field, names] of Object.entries(SOURCE_FILES) as Array<[keyof typeof SOURCE_FILES, readonly string[]]>) {
+        for (const name of names) {
+          const text = await readText(vscode.Uri.joinPath(folder.uri, name))
+          if (text !== undefined) { src[field] = text; break }
+        }
+      }
+    }
+    if (editor !== undefined) {
+      src.language = editor.document.languageId
+      if (!editor.selection.isEmpty) src.selection = editor.document.getText(editor.selection)
+    }
+    const query = buildWorkspaceQuery(src)
+    if (query === '') throw new Error('Nothing in this workspace describes it yet (no README, package.json, pyproject.toml or Cargo.toml): use "Continuum: Search Adapters…" and describe what you are building')
+    this.init.log.info(`[workspace] query: ${query.slice(0, 300)}${query.length > 300 ? '…' : ''}`)
+    return query
+  }
+
+  private async pickFolder (given: vscode.Uri | undefined, purpose: string): Promise<vscode.Uri> {
+    if (given !== undefined) return given
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file')
+    if (folders.length === 0) throw new Error(`${purpose} needs an open folder: open your project first (File › Open Folder…)`)
+    if (folders.length === 1) return folders[0].uri
+    const picked = await vscode.window.showWorkspaceFolderPick({ placeHolder: `${purpose}: which project?` })
+    if (picked === undefined) throw new vscode.CancellationError()
+    return picked.uri
+  }
+
+  /** Installs by CID, id, name, search result or tree node, into `folder` (asked when several are open). */
+  async install (target: unknown, folder?: vscode.Uri): Promise<InstallOutcome | undefined> {
+    if (!vscode.workspace.isTrusted) throw new Error('Installing adapters writes into the project: trust this workspace first')
+    let ref: string | undefined
+    let name: string | undefined
+    const r = resultOf(target)
+    if (r !== undefined) { ref = installRef(r); name = r.name } else if (typeof target === 'string' && target.trim() !== '') ref = name = target.trim()
+    if (ref === undefined) {
+      ref = (await vscode.window.showInputBox({ title: 'Continuum: Install Adapter into Project', prompt: 'CID, id or name of the adapter', placeHolder: 'bafy… or async-debugging-v2', ignoreFocusOut: true }))?.trim()
+      if (ref === undefined || ref === '') return undefined
+      name = ref
+    }
+    const node = await this.init.host.requireNode()
+    const content = requireContent(node, 'Installing adapters')
+    const project = await this.pickFolder(folder, 'Installing an adapter')
+    const result = await withCancellableProgress(`Installing ${name ?? ref}`, async (signal, report) =>
+      content.install(ref, { project: project.fsPath, signal, onProgress: report, seed: this.init.settings().seedInstalled }))
+    this.afterContentChange()
+    const lockfile = vscode.Uri.joinPath(project, 'continuum.lock.json')
+    void vscode.window.showInformationMessage(`Installed ${name ?? ref} into ${vscode.workspace.asRelativePath(project, true)}/.continuum/adapters.`, 'Open Lockfile').then(choice => {
+      if (choice === 'Open Lockfile') void vscode.window.showTextDocument(lockfile)
+    })
+    return { folder: project, result }
+  }
+
+  async installFromLockfile (folder?: vscode.Uri): Promise<InstallOutcome> {
+    if (!vscode.workspace.isTrusted) throw new Error('Installing adapters writes into the project: trust this workspace first')
+    const node = await this.init.host.requireNode()
+    const content = requireContent(node, 'Installing adapters')
+    const project = await this.pickFolder(folder, 'Installing from the lockfile')
+    const result = await withCancellableProgress('Installing adapters from continuum.lock.json', async (signal, report) =>
+      content.installFromLockfile(project.fsPath, { signal, onProgress: report, seed: this.init.settings().seedInstalled }))
+    this.afterContentChange()
+    void vscode.window.showInformationMessage('Adapters from continuum.lock.json are installed.')
+    return { folder: project, result }
+  }
+
+  async publish (folder?: vscode.Uri): Promise<unknown> {
+    const node = await this.init.host.requireNode()
+    const content = requireContent(node, 'Publishing adapters')
+    const dir = folder ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Publish', title: 'Continuum: pick a PEFT adapter folder (adapter_config.json + weights)' }))?.[0]
+    if (dir === undefined) return undefined
+    const priceText = await vscode.window.showInputBox({
+      title: 'Continuum: Publish Adapter',
+      prompt: 'Price in mesh tokens (0 = free)',
+      value: '0',
+      validateInput: v => /^\d+(\.\d+)?$/.test(v.trim()) ? undefined : 'Enter a number, e.g. 0 or 5'
+    })
+    if (priceText === undefined) return undefined
+    const result = await withCancellableProgress(`Publishing ${dir.path.split('/').pop() ?? 'adapter'}`, async (signal, report) =>
+      content.publish(dir.fsPath, { price: Number(priceText.trim()), signal, onProgress: p => { report({ bytes: p.bytes ?? 0, providers: 0, stage: p.stage }) } }))
+    this.afterContentChange()
+    void vscode.window.showInformationMessage('Published: peers learn about it with the next gossip round.')
+    return result
+  }
+
+  private afterContentChange (): void {
+    this.init.host.refreshSnapshot(true)
+    this.init.adapters.refresh()
+  }
+
+  async showStatus (): Promise<void> {
+    const host = this.init.host
+    const state = host.state
+    type Item = vscode.QuickPickItem & { run?: () => Promise<unknown> | unknown }
+    const items: Item[] = []
+    const info = (label: string, detail?: string): void => { items.push({ label, detail }) }
+    if (state.kind === 'failed') {
+      info('$(warning) The mesh node could not start', state.message)
+      for (const fix of state.fixes) items.push({ label: `$(tools) ${fix.title}`, run: () => this.applyFix(fix) })
+    } else if (state.kind === 'starting') {
+      info('$(sync~spin) The mesh node is starting')
+    } else if (state.kind === 'stopped') {
+      items.push({ label: '$(play) Start Mesh Node', run: () => host.start() })
+    } else {
+      const s = state.node.status()
+      info(`$(radio-tower) ${s.connectedPeers} connected peers, ${s.neighbours.length}/${s.maxNeighbours} neighbours`, `Up ${formatDuration(s.uptimeMs)} · peer ${s.peerId}`)
+      info(`$(library) ${s.catalog.local} local adapters, ${s.catalog.remote} from peers`)
+      for (const a of s.announce.length > 0 ? s.announce : s.addresses.slice(0, 3)) info(`$(globe) ${a}`)
+      for (const line of s.bootstrap?.lines ?? []) info(`$(debug-start) ${line}`)
+      const dropped = Object.values(s.dropped).reduce((n, byReason) => n + Object.values(byReason).reduce((a, b) => a + b, 0), 0)
+      if (dropped > 0) info(`$(circle-slash) ${dropped} dropped messages`)
+      const features = Object.keys(s.features)
+      info(`$(extensions) Features: ${features.length > 0 ? features.join(', ') : 'none'}`, s.dataDir)
+    }
+    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator })
+    if (state.kind === 'started') {
+      items.push({ label: '$(copy) Copy My Peer Address', run: () => this.copyPeerAddress() })
+      items.push({ label: '$(plug) Add Peer…', run: () => this.addPeer() })
+    }
+    items.push({ label: '$(debug-restart) Restart Mesh Node', run: () => host.restart() })
+    items.push({ label: '$(output) Show Log', run: () => { this.init.log.show(true) } })
+    items.push({ label: '$(settings-gear) Open Settings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${EXTENSION_ID}`) })
+    const choice = await vscode.window.showQuickPick(items, { title: 'Continuum: Mesh Status', placeHolder: 'Mesh status and node actions' })
+    await choice?.run?.()
+  }
+
+  /** Applies a fix offered for a failed start. */
+  async applyFix (fix: Fix): Promise<void> {
+    if (fix.kind === 'setting') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${fix.key ?? ''}`)
+    } else if (fix.kind === 'anyPort') {
+      // The configuration listener restarts the node.
+      await vscode.workspace.getConfiguration(SECTION).update('network.listenPort', 0, vscode.ConfigurationTarget.Global)
+    } else {
+      await this.init.host.restart()
+    }
+  }
+
+  async copyPeerAddress (): Promise<string> {
+    const node = await this.init.host.requireNode()
+    const share = node.announceAddresses()
+    const candidates = [...share.continuum, ...share.multiaddrs.filter(a => a.includes('/tcp/') && !a.includes('/ws'))]
+    if (candidates.length === 0) throw new Error('This node has no TCP address to share yet')
+    // Prefer an address other machines can reach.
+    const sorted = [...candidates].sort((a, b) => Number(isLoopback(a)) - Number(isLoopback(b)))
+    const address = sorted.length > 1 && !isLoopback(sorted[1])
+      ? (await vscode.window.showQuickPick(sorted, { title: 'Continuum: Copy My Peer Address', placeHolder: 'Which address? (the others must be able to reach it)' }))
+      : sorted[0]
+    if (address === undefined) throw new vscode.CancellationError()
+    await vscode.env.clipboard.writeText(address)
+    void vscode.window.showInformationMessage(`Copied ${address}. Another node connects with "Continuum: Add Peer…" or continuum mesh connect.`)
+    return address
+  }
+
+  async addPeer (given?: string): Promise<string> {
+    const address = given ?? (await vscode.window.showInputBox({
+      title: 'Continuum: Add Peer',
+      prompt: 'Peer address: continuum://peer:<peerId>@<host>:<port> or a multiaddr ending in /p2p/<peerId>',
+      ignoreFocusOut: true,
+      validateInput: v => {
+        if (v.trim() === '') return undefined
+        try { parsePeerAddress(v.trim()); return undefined } catch (err) { return errorMessage(err) }
+      }
+    }))?.trim()
+    if (address === undefined || address === '') throw new vscode.CancellationError()
+    const node: MeshNode = await this.init.host.requireNode()
+    const { peerId } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Continuum: connecting…' }, () => node.connect(address))
+    this.init.host.refreshSnapshot(true)
+    if (given === undefined) {
+      void vscode.window.showInformationMessage(`Connected to peer …${peerId.slice(-12)}.`, 'Connect at Every Start').then(async choice => {
+        if (choice !== 'Connect at Every Start') return
+        const cfg = vscode.workspace.getConfiguration(SECTION)
+        const peers = cfg.get<string[]>('network.bootstrapPeers') ?? []
+        if (!peers.includes(address)) await cfg.update('network.bootstrapPeers', [...peers, address], vscode.ConfigurationTarget.Global)
+      })
+    }
+    return peerId
+  }
+
+  async showDetails (target: unknown): Promise<void> {
+    const r = resultOf(target)
+    if (r === undefined) return
+    const path = `/${r.key.replace(/[^A-Za-z0-9._/-]/g, '_')}.md`
+    this.details.set(path, detailsMarkdown(r))
+    const uri = vscode.Uri.from({ scheme: DETAILS_SCHEME, path })
+    this._onDidChangeDetails.fire(uri)
+    const doc = await vscode.workspace.openTextDocument(uri)
+    await vscode.languages.setTextDocumentLanguage(doc, 'markdown')
+    // A rendered preview when the markdown extension is there, the text otherwise.
+    await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, async () => vscode.window.showTextDocument(doc, { preview: true }))
+  }
+
+  async copyCid (target: unknown): Promise<string | undefined> {
+    const r = resultOf(target)
+    if (r === undefined) return undefined
+    await vscode.env.clipboard.writeText(r.contentHash)
+    vscode.window.setStatusBarMessage(`$(copy) Copied the CID of ${r.name}`, 3_000)
+    return r.contentHash
+  }
+
+  dispose (): void {
+    for (const d of this.disposables.splice(0)) d.dispose()
+  }
+}
+
+export const EXTENSION_ID = 'continuum.continuum-mesh'
+
+/** The adapter behind a command argument: a search result or an Adapters tree node. */
+function resultOf (target: unknown): AdapterResult | undefined {
+  if (typeof target !== 'object' || target === null) return undefined
+  const t = target as Partial<AdapterTreeNode> & Partial<AdapterResult>
+  if (t.type === 'adapter' && 'result' in t) return t.result
+  if (t.type === 'installed' && 'result' in t) return t.result
+  if (typeof t.key === 'string' && typeof t.contentHash === 'string' && typeof t.name === 'string') return target as AdapterResult
+  return undefined
+}
+
+export function detailsMarkdown (r: AdapterResult): string {
+  const hosts = hostCount(r)
+  const lines = [
+    `# ${r.name}`,
+    '',
+    r.description,
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| Version | ${r.version} |`,
+    `| Kind | ${r.kind} |`,
+    `| Base model | \`${r.baseModel}\` |`,
+    `| Specializations | ${r.specializations.join(', ').replace(/\|/g, '\\|')} |`,
+    `| Price | ${formatPrice(r.price)} |`,
+    `| Rating | ${r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : 'not rated'} |`,
+    r.similarity > 0 ? `| Similarity to your query | ${formatSimilarity(r.similarity)} |` : undefined,
+    `| Hosted by | ${hosts} ${hosts === 1 ? 'peer' : 'peers'}${r.location === 'local' ? ' (including this node)' : ''} |`,
+    `| CID | \`${r.contentHash}\` |`,
+    `| Publisher | \`${r.publisher}\` |`,
+    `| Catalog key | \`${r.key}\` |`,
+    '',
+    'Install it with **Continuum: Install Adapter into Project…** (or the Adapters view\'s context menu).'
+  ]
+  return lines.filter((l): l is string => l !== undefined).join('\n')
+}
+
+/** Runs a cancellable install/publish in a notification that shows bytes and providers. */
+async function withCancellableProgress<T> (title: string, task: (signal: AbortSignal, report: (p: InstallProgress) => void) => Promise<T>): Promise<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const ctl = new AbortController()
+    const sub = token.onCancellationRequested(() => { ctl.abort(new vscode.CancellationError()) })
+    let lastPct = 0
+    try {
+      return await task(ctl.signal, p => {
+        const pct = p.totalBytes !== undefined && p.totalBytes > 0 ? Math.min(100, (p.bytes / p.totalBytes) * 100) : undefined
+        const stage = p.stage !== undefined && p.stage !== 'downloading' ? `${p.stage}… ` : ''
+        const bytes = p.bytes > 0 || (p.totalBytes ?? 0) > 0 ? `${formatBytes(p.bytes)}${p.totalBytes !== undefined && p.totalBytes > 0 ? ` of ${formatBytes(p.totalBytes)}` : ''}` : ''
+        const message = `${stage}${bytes}${p.providers > 0 ? ` from ${p.providers} ${p.providers === 1 ? 'peer' : 'peers'}` : ''}`
+        progress.report({ message, increment: pct !== undefined ? Math.max(0, pct - lastPct) : undefined })
+        if (pct !== undefined) lastPct = Math.max(lastPct, pct)
+      })
+    } catch (err) {
+      if (ctl.signal.aborted) throw new vscode.CancellationError()
+      throw err
+    } finally {
+      sub.dispose()
+    }
+  })
+}
+
+export function formatBytes (n: number): string {
+  if (n < 1024) return `${n} B`
+  const units = ['KiB', 'MiB', 'GiB']
+  let v = n / 1024
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++ }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`
+}
+
+function formatDuration (ms: number): string {
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.round(s / 60)} min`
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+}
+
+function isLoopback (address: string): boolean {
+  return /(^|[/@])(127\.\d+\.\d+\.\d+|::1|localhost)([/:]|$)/.test(address)
+}
+
+function isCancellation (err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name
+  return name === 'Canceled' || name === 'CancellationError' || name === 'AbortError'
+}
+
+async function readText (uri: vscode.Uri): Promise<string | undefined> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(uri)
+    // Only the start matters for a query; a huge README is not read whole into the query builder.
+    return new TextDecoder().decode(bytes.subarray(0, 64 * 1024))
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,195 @@
+// The sidebar trees. They only read the node (through NodeHost) and refresh on its events.
+import * as vscode from 'vscode'
+import type { NodeHost } from './node-host'
+import { contentFeature, toInstalled, type InstalledAdapter } from './content'
+import { formatPrice, hostCount, resultFromHit, type AdapterResult } from './search'
+import { errorMessage } from '../node/util/logger'
+
+/** Entries listed per group; the rest are reached through search. */
+const MAX_GROUP_ITEMS = 300
+
+export type AdapterGroup = 'installed' | 'mine' | 'discovered'
+
+export type AdapterTreeNode =
+  | { type: 'group', group: AdapterGroup, label: string, count: number }
+  | { type: 'adapter', group: AdapterGroup, result: AdapterResult }
+  | { type: 'installed', item: InstalledAdapter, folder: vscode.WorkspaceFolder, result?: AdapterResult }
+  | { type: 'info', label: string, tooltip?: string }
+
+const GROUP_LABELS: Record<AdapterGroup, string> = {
+  installed: 'Installed in this project',
+  mine: 'My adapters',
+  discovered: 'Discovered on the mesh'
+}
+
+export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTreeNode>, vscode.Disposable {
+  private readonly _onDidChangeTreeData = new vscode.EventEmitter<AdapterTreeNode | undefined>()
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event
+  private readonly disposables: vscode.Disposable[] = []
+
+  constructor (private readonly host: NodeHost) {
+    this.disposables.push(
+      host.onDidChangeState(() => { this.refresh() }),
+      host.onDidChangeMesh(() => { this.refresh() }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => { this.refresh() })
+    )
+  }
+
+  refresh (): void { this._onDidChangeTreeData.fire(undefined) }
+
+  getTreeItem (n: AdapterTreeNode): vscode.TreeItem {
+    switch (n.type) {
+      case 'group': {
+        const item = new vscode.TreeItem(n.label, n.count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed)
+        item.id = `group:${n.group}`
+        item.description = String(n.count)
+        item.contextValue = `group.${n.group}`
+        item.iconPath = new vscode.ThemeIcon(n.group === 'installed' ? 'package' : n.group === 'mine' ? 'account' : 'globe')
+        return item
+      }
+      case 'adapter': return adapterItem(n.result, n.group)
+      case 'installed': {
+        const item = n.result !== undefined ? adapterItem(n.result, 'installed') : new vscode.TreeItem(n.item.name)
+        item.id = `installed:${n.folder.uri.toString()}:${n.item.id ?? n.item.name}`
+        item.contextValue = 'adapter.installed'
+        item.iconPath = new vscode.ThemeIcon('package')
+        const where = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` · ${n.folder.name}` : ''
+        item.description = `${n.item.version !== undefined ? `v${n.item.version}` : ''}${where}`
+        return item
+      }
+      case 'info': {
+        const item = new vscode.TreeItem(n.label)
+        item.tooltip = n.tooltip
+        item.iconPath = new vscode.ThemeIcon('info')
+        return item
+      }
+    }
+  }
+
+  async getChildren (n?: AdapterTreeNode): Promise<AdapterTreeNode[]> {
+    const node = this.host.node
+    // Empty while the node is not running: the view's welcome content explains the next step.
+    if (node === undefined) return []
+    if (n === undefined) {
+      const installed = await this.installed()
+      const mine = this.mine()
+      const discovered = this.discovered()
+      const installedCount = installed.filter(x => x.type === 'installed').length
+      // Nothing at all: the view's welcome content says what to do next.
+      if (installedCount + mine.length + discovered.length === 0) return []
+      return [
+        { type: 'group', group: 'installed', label: GROUP_LABELS.installed, count: installedCount },
+        { type: 'group', group: 'mine', label: GROUP_LABELS.mine, count: mine.length },
+        { type: 'group', group: 'discovered', label: GROUP_LABELS.discovered, count: discovered.length }
+      ]
+    }
+    if (n.type !== 'group') return []
+    if (n.group === 'installed') return this.installed()
+    const list = n.group === 'mine' ? this.mine() : this.discovered()
+    const shown: AdapterTreeNode[] = list.slice(0, MAX_GROUP_ITEMS).map(result => ({ type: 'adapter', group: n.group, result }))
+    if (list.length > MAX_GROUP_ITEMS) shown.push({ type: 'info', label: `${list.length - MAX_GROUP_ITEMS} more — use Search Adapters to find them` })
+    return shown
+  }
+
+  /** Adapters this node published (signed with its key). */
+  mine (): AdapterResult[] {
+    const node = this.host.node
+    if (node === undefined) return []
+    return node.catalog.list('local').filter(h => h.manifest.publisher === node.catalog.publisher).map(resultFromHit)
+  }
+
+  /** Adapters learned from peers (gossip, search answers). */
+  discovered (): AdapterResult[] {
+    const node = this.host.node
+    if (node === undefined) return []
+    return node.catalog.list('remote').map(resultFromHit)
+  }
+
+  /** Adapters installed into the open workspace folders, or a line saying why none can be. */
+  async installed (): Promise<AdapterTreeNode[]> {
+    const node = this.host.node
+    const content = contentFeature(node)
+    if (node === undefined) return []
+    if (content === undefined) return [{ type: 'info', label: 'Installing is not available in this build', tooltip: 'This build of the node runs without the content feature (adapter files over the mesh).' }]
+    const out: AdapterTreeNode[] = []
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue
+      try {
+        for (const raw of await content.listInstalled(folder.uri.fsPath)) {
+          const item = toInstalled(raw)
+          if (item === undefined) continue
+          const hit = node.catalog.list('local').find(h => h.manifest.id === item.id || h.manifest.contentHash === item.cid)
+          out.push({ type: 'installed', item, folder, result: hit !== undefined ? resultFromHit(hit) : undefined })
+        }
+      } catch (err) {
+        out.push({ type: 'info', label: `${folder.name}: cannot read installed adapters`, tooltip: errorMessage(err) })
+      }
+    }
+    return out
+  }
+
+  dispose (): void {
+    for (const d of this.disposables.splice(0)) d.dispose()
+    this._onDidChangeTreeData.dispose()
+  }
+}
+
+function adapterItem (r: AdapterResult, group: AdapterGroup): vscode.TreeItem {
+  const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None)
+  item.id = `${group}:${r.key}`
+  const hosts = hostCount(r)
+  item.description = [r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : undefined, formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · ')
+  const md = new vscode.MarkdownString(undefined, false)
+  md.appendMarkdown(`**${escapeMd(r.name)}** v${escapeMd(r.version)} · ${escapeMd(r.kind)} for \`${escapeMd(r.baseModel)}\`\n\n`)
+  md.appendText(r.description)
+  md.appendMarkdown(`\n\n${escapeMd(r.specializations.join(', '))}\n\nCID \`${escapeMd(r.contentHash)}\``)
+  item.tooltip = md
+  item.contextValue = group === 'mine' ? 'adapter.mine' : group === 'installed' ? 'adapter.installed' : 'adapter.remote'
+  item.iconPath = new vscode.ThemeIcon(group === 'mine' ? 'account' : 'symbol-misc')
+  item.command = { command: 'continuum.showAdapterDetails', title: 'Show Details', arguments: [r] }
+  return item
+}
+
+function escapeMd (s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, c => `\\${c}`)
+}
+
+export type PeerTreeNode = { peerId: string, latencyMs?: number, neighbour: boolean, adapters: number, direction: string, address?: string }
+
+export class PeersTreeProvider implements vscode.TreeDataProvider<PeerTreeNode>, vscode.Disposable {
+  private readonly _onDidChangeTreeData = new vscode.EventEmitter<PeerTreeNode | undefined>()
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event
+  private readonly disposables: vscode.Disposable[] = []
+
+  constructor (private readonly host: NodeHost) {
+    this.disposables.push(host.onDidChangeState(() => { this.refresh() }), host.onDidChangeMesh(() => { this.refresh() }))
+  }
+
+  refresh (): void { this._onDidChangeTreeData.fire(undefined) }
+
+  getTreeItem (p: PeerTreeNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(`…${p.peerId.slice(-12)}`)
+    item.id = `peer:${p.peerId}`
+    item.description = [p.latencyMs !== undefined ? `${p.latencyMs} ms` : undefined, `${p.adapters} ${p.adapters === 1 ? 'adapter' : 'adapters'}`, p.neighbour ? 'neighbour' : undefined].filter(Boolean).join(' · ')
+    item.tooltip = `${p.peerId}\n${p.direction}${p.address !== undefined ? ` · ${p.address}` : ''}`
+    item.iconPath = new vscode.ThemeIcon(p.neighbour ? 'star-full' : 'vm-connect')
+    item.contextValue = 'peer'
+    return item
+  }
+
+  getChildren (p?: PeerTreeNode): PeerTreeNode[] {
+    const node = this.host.node
+    if (p !== undefined || node === undefined) return []
+    // How many cached adapters each peer advertised.
+    const counts = new Map<string, number>()
+    for (const h of node.catalog.list('remote')) for (const peer of h.availableFrom) counts.set(peer, (counts.get(peer) ?? 0) + 1)
+    return node.peers()
+      .map(s => ({ peerId: s.peerId, latencyMs: s.latencyMs, neighbour: s.neighbour, adapters: counts.get(s.peerId) ?? 0, direction: s.direction, address: s.addresses[0] }))
+      .sort((a, b) => Number(b.neighbour) - Number(a.neighbour) || (a.latencyMs ?? Infinity) - (b.latencyMs ?? Infinity))
+  }
+
+  dispose (): void {
+    for (const d of this.disposables.splice(0)) d.dispose()
+    this._onDidChangeTreeData.dispose()
+  }
+}

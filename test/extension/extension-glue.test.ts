@@ -1,0 +1,298 @@
+// Unit tests of the extension glue with a stub of the `vscode` module: settings → node init, the node host's
+// start/failure/fix states, status bar text, trees, search merging, the workspace query and activation.
+// Real mesh nodes on 127.0.0.1 with mDNS off; nothing leaves this machine.
+import { settings as stubSettings, shown, commandsApi, fakeContext, resetShown, workspace as stubWorkspace, Uri } from './vscode-stub'
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:net'
+import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { createEmbedder, type Embedder } from '../../src/node/embedding'
+import { findSampleCatalog } from '../../src/node/catalog/sample'
+import { createMeshNode } from '../../src/node/mesh-node'
+import type { MeshFeature } from '../../src/node/feature'
+import { DEFAULT_SETTINGS, readSettings, validateSettings, nodeInitFromSettings, type ExtensionSettings } from '../../src/extension/settings'
+import { NodeHost, type NodeHostState } from '../../src/extension/node-host'
+import { statusText } from '../../src/extension/status-bar'
+import { AdaptersTreeProvider, PeersTreeProvider, type AdapterTreeNode } from '../../src/extension/trees'
+import { searchAdapters, resultFromWire } from '../../src/extension/search'
+import { toPick } from '../../src/extension/search-quick-pick'
+import { buildWorkspaceQuery, parseCargoToml, parsePyproject } from '../../src/extension/workspace-query'
+import { activate, deactivate, type ContinuumApi } from '../../src/extension/extension'
+import { tempDir, waitFor } from '../helpers/mesh'
+
+const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..', '..')
+let embedder: Embedder
+let lines: string[]
+
+before(async () => {
+  embedder = createEmbedder()
+  lines = (await readFile(findSampleCatalog(__dirname)!, 'utf8')).trim().split('\n')
+})
+after(async () => { await embedder.close() })
+
+const loopback = (over: Partial<ExtensionSettings> = {}): ExtensionSettings => ({ ...DEFAULT_SETTINGS, listenAddress: '127.0.0.1', listenPort: 0, mdns: false, ...over })
+
+function hostFor (dir: string, s: ExtensionSettings, features: MeshFeature[] = []): NodeHost {
+  return new NodeHost({
+    dataDir: dir,
+    settings: () => s,
+    onLog: () => {},
+    // Share one embedder between the tests' nodes; keep the features the test asks for.
+    // A test's feature replaces the default one of the same name.
+    createNode: init => createMeshNode({ ...init, embedder, features: [...(init.features ?? []).filter(f => !features.some(x => x.name === f.name)), ...features] }),
+    pollMs: 100
+  })
+}
+
+test('settings: package.json declares every setting with the defaults the code uses', async () => {
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default: unknown, description?: string, markdownDescription?: string, scope?: string }> } } }
+  const props = pkg.contributes.configuration.properties
+  const fromManifest = new Map(Object.entries(props).map(([k, v]) => [k.replace(/^continuum\./, ''), v.default]))
+  assert.deepEqual(readSettings({ get: <T>(k: string) => fromManifest.get(k) as T }), DEFAULT_SETTINGS)
+  assert.deepEqual(readSettings({ get: () => undefined }), DEFAULT_SETTINGS)
+  for (const [key, p] of Object.entries(props)) {
+    const text = p.description ?? p.markdownDescription ?? ''
+    assert.ok(text.endsWith('.'), `${key}: the description should be a sentence ending with a period`)
+    assert.ok(p.scope !== undefined, `${key}: has a scope`)
+  }
+})
+
+test('settings: bad values are reported with the key to fix; good ones become the node init', () => {
+  const problems = validateSettings({ ...DEFAULT_SETTINGS, listenAddress: 'my-laptop', listenPort: 70000, bootstrapPeers: ['not an address'] })
+  assert.deepEqual(problems.map(p => p.key), ['network.listenAddress', 'network.listenPort', 'network.bootstrapPeers'])
+  const s = loopback({ listenPort: 4999, bootstrapPeers: ['continuum://peer:12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK@127.0.0.1:4101'], cacheSize: 500 })
+  assert.deepEqual(validateSettings(s), [])
+  const init = nodeInitFromSettings(s, '/tmp/x')
+  assert.deepEqual(init.listen, ['/ip4/127.0.0.1/tcp/4999'])
+  assert.equal(init.mdns, false)
+  assert.equal(init.remoteCapacity, 500)
+  assert.equal(init.bootstrap?.length, 1)
+  // Out-of-range search settings are clamped rather than breaking search.
+  const clamped = readSettings({ get: <T>(k: string) => ({ 'search.timeoutSeconds': 999, 'search.maxHops': 0, 'search.minSimilarity': 2 } as Record<string, unknown>)[k] as T })
+  assert.deepEqual([clamped.search.timeoutMs, clamped.search.hops, clamped.search.minSimilarity], [30_000, 1, 1])
+})
+
+test('node host: starts in the background, reports mesh figures, stops cleanly', async () => {
+  const dir = await tempDir()
+  const host = hostFor(dir, loopback())
+  const states: string[] = []
+  host.onDidChangeState(s => states.push(s.kind))
+  await host.start()
+  assert.deepEqual(states, ['starting', 'started'])
+  const node = host.node!
+  assert.equal(node.status().connectedPeers, 0)
+  assert.match(statusText(host.state, host.mesh).text, /0 peers · 0 adapters/)
+  await host.stop()
+  assert.equal(host.state.kind, 'stopped')
+  assert.equal(node.state, 'stopped')
+})
+
+test('node host: a port in use leaves the host failed with "Use Any Free Port", and that fix works', async () => {
+  const server: Server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  const s = loopback({ listenPort: port })
+  const host = hostFor(await tempDir(), s)
+  try {
+    await host.start()
+    const state = host.state as Extract<NodeHostState, { kind: 'failed' }>
+    assert.equal(state.kind, 'failed')
+    assert.match(state.message, new RegExp(`port ${port}.*uses it`))
+    assert.deepEqual(state.fixes.map(f => f.kind), ['anyPort', 'setting', 'retry'])
+    assert.match(statusText(host.state, host.mesh).text, /warning/)
+    await assert.rejects(host.requireNode(), { name: 'NodeUnavailableError' })
+    // The fix: port 0, then a restart.
+    s.listenPort = 0
+    await host.restart()
+    assert.equal(host.state.kind, 'started')
+  } finally {
+    await host.stop()
+    server.close()
+  }
+})
+
+test('node host: a bad setting fails before any node is built and points at the setting', async () => {
+  let built = 0
+  const host = new NodeHost({ dataDir: await tempDir(), settings: () => loopback({ listenAddress: 'nowhere' }), onLog: () => {}, createNode: init => { built++; return createMeshNode(init) } })
+  await host.start()
+  const state = host.state as Extract<NodeHostState, { kind: 'failed' }>
+  assert.equal(state.kind, 'failed')
+  assert.match(state.message, /continuum\.network\.listenAddress/)
+  assert.deepEqual(state.fixes, [{ title: 'Open Settings', kind: 'setting', key: 'network.listenAddress' }])
+  assert.equal(built, 0)
+})
+
+test('node host: a second window on the same data dir says another window runs the node', async () => {
+  const dir = await tempDir()
+  const a = hostFor(dir, loopback())
+  const b = hostFor(dir, loopback())
+  try {
+    await a.start()
+    await b.start()
+    assert.equal(b.state.kind, 'failed')
+    assert.match((b.state as { message: string }).message, /another VS Code window/)
+  } finally {
+    await a.stop()
+  }
+})
+
+test('search: local results first; network batches are merged by key with their hosts and ranked', async () => {
+  const dir = await tempDir()
+  const file = path.join(dir, 'few.jsonl')
+  await writeFile(file, lines.slice(0, 40).join('\n'))
+  // A network search layer that answers with one adapter we already have (from another host) and one new one.
+  let remote: Record<string, unknown> | undefined
+  const flood = {
+    name: 'flood',
+    start: async () => {},
+    stop: async () => {},
+    streamSearch: async (_req: unknown, _v: Float32Array, write: (r: unknown) => void) => {
+      write({ type: 'batch', elapsedMs: 5, hops: 1, results: [remote, { nonsense: true }] })
+      write({ type: 'batch', elapsedMs: 9, hops: 2, results: [{ ...remote, key: 'peerX/new-one', id: 'new-one', name: 'New One', similarity: 0.99, availableFrom: ['peerX'] }] })
+      return { total: 2, peersAnswered: 2 }
+    }
+  }
+  const host = hostFor(dir, loopback(), [flood])
+  try {
+    await host.start()
+    const node = host.node!
+    await node.catalog.import(file)
+    const first = (await node.catalog.search({ text: 'debugging asynchronous JavaScript promises', minSimilarity: 0 })).hits[0]
+    remote = { key: first.key, id: first.manifest.id, name: first.manifest.name, contentHash: first.manifest.contentHash, similarity: 0.5, availableFrom: ['peerY'], specializations: [] }
+    const phases: string[] = []
+    const final = await searchAdapters(node, 'debugging asynchronous JavaScript promises', { ...DEFAULT_SETTINGS.search, minSimilarity: 0 }, { onUpdate: u => phases.push(u.phase) })
+    assert.deepEqual(phases, ['local', 'network', 'network', 'done'])
+    assert.equal(final.networkAvailable, true)
+    assert.equal(final.peersAnswered, 2)
+    assert.equal(final.results[0].key, 'peerX/new-one', 'the most similar network result ranks first')
+    const merged = final.results.find(r => r.key === first.key)
+    assert.ok(merged !== undefined)
+    assert.equal(merged.location, 'local', 'the local entry is kept')
+    assert.deepEqual(merged.availableFrom, ['peerY'], 'and learns the new host')
+    assert.equal(new Set(final.results.map(r => r.key)).size, final.results.length, 'no duplicates')
+    const pick = toPick(final.results[0])
+    assert.match(pick.description ?? '', /^99% · .*1 peer$/)
+    assert.equal(pick.alwaysShow, true)
+    // Without the network feature: local results only, said so.
+    const local = await searchAdapters(node, 'debugging asynchronous JavaScript promises', DEFAULT_SETTINGS.search, { localOnly: true })
+    assert.equal(local.networkAvailable, false)
+    assert.ok(local.results.length > 0 && local.results.every(r => r.location === 'local'))
+  } finally {
+    await host.stop()
+  }
+})
+
+test('search: network records without a key, name or CID are dropped', () => {
+  assert.equal(resultFromWire({ name: 'x' }), undefined)
+  assert.equal(resultFromWire('x'), undefined)
+  assert.equal(resultFromWire({ key: 'a/b', name: 'B', contentHash: 'h', similarity: 7 })?.similarity, 1)
+})
+
+test('trees: Adapters groups own and discovered adapters with counts; Peers lists connected peers with their adapters', async () => {
+  const dirA = await tempDir()
+  const dirB = await tempDir()
+  const fileA = path.join(dirA, 'a.jsonl')
+  await writeFile(fileA, lines.slice(0, 5).join('\n'))
+  const a = hostFor(dirA, loopback())
+  const b = hostFor(dirB, loopback())
+  try {
+    await a.start()
+    await b.start()
+    const tree = new AdaptersTreeProvider(a)
+    assert.deepEqual(await tree.getChildren(), [], 'empty: the welcome content shows')
+    await a.node!.catalog.import(fileA)
+    // An adapter b published, as gossip would cache it on a.
+    const [m] = await b.node!.catalog.publishFields([JSON.parse(lines[100]) as never])
+    await a.node!.catalog.put(m, 'remote', b.node!.peerId.toString())
+    const groups = await tree.getChildren()
+    assert.deepEqual(groups.map(g => g.type === 'group' ? [g.group, g.count] : []), [['installed', 0], ['mine', 5], ['discovered', 1]])
+    const discovered = await tree.getChildren(groups[2])
+    const item = tree.getTreeItem(discovered[0])
+    assert.equal(item.label, m.name)
+    assert.equal(item.contextValue, 'adapter.remote')
+    assert.match(String(item.description), /1 peer/)
+    const installed = await tree.getChildren(groups[0])
+    if (a.node!.feature('content') === undefined) assert.match((installed[0] as Extract<AdapterTreeNode, { type: 'info' }>).label, /not available in this build/)
+    else assert.deepEqual(installed, [], 'no workspace folder open: nothing installed')
+    const peers = new PeersTreeProvider(a)
+    assert.deepEqual(peers.getChildren(), [])
+    await a.node!.connect(b.node!.announceAddresses().multiaddrs.find(x => x.includes('/tcp/'))!)
+    await waitFor('a to see b', () => peers.getChildren().length === 1)
+    const p = peers.getChildren()[0]
+    assert.equal(p.peerId, b.node!.peerId.toString())
+    assert.equal(p.adapters, 1)
+    assert.match(String(peers.getTreeItem(p).description), /1 adapter/)
+  } finally {
+    await a.stop()
+    await b.stop()
+  }
+})
+
+test('workspace query: descriptions, keywords, language, selection and dependencies, most telling first', () => {
+  const q = buildWorkspaceQuery({
+    folderName: 'vineyard',
+    packageJson: JSON.stringify({ name: 'vineyard-ai', description: 'Vineyard management assistant for grape growers', keywords: ['viticulture', 'wine'], dependencies: { express: '1', '@types/node': '1' } }),
+    readme: '# Vineyard AI\n\n[![build](https://x/badge.svg)](https://x)\n\nTracks **grape ripeness** and fermentation.\n\n```sh\nnpm start\n```\n',
+    language: 'typescript',
+    selection: 'function brixToPotentialAlcohol (brix: number)'
+  })
+  assert.match(q, /^Vineyard management assistant for grape growers\. Written in TypeScript\. Topics: viticulture, wine\. Working on: function brixToPotentialAlcohol/)
+  assert.match(q, /Uses express\./)
+  assert.doesNotMatch(q, /@types|badge|npm start|\*\*/)
+  assert.match(q, /Tracks grape ripeness and fermentation\./)
+  assert.equal(buildWorkspaceQuery({}), '')
+  assert.equal(buildWorkspaceQuery({ folderName: 'x' }), 'A project named x.')
+  const py = parsePyproject('[project]\nname = "cellar"\ndescription = "Wine cellar inventory"\ndependencies = [\n  "fastapi>=0.100",\n  "sqlalchemy[asyncio] ~= 2.0",\n]\n[tool.other]\ndescription = "no"\n')
+  assert.deepEqual([py.description, py.dependencies], ['Wine cellar inventory', ['fastapi', 'sqlalchemy']])
+  const rs = parseCargoToml('[package]\nname = "tokio-app"\ndescription = "Async job runner"\n\n[dependencies]\ntokio = { version = "1" }\nserde = "1"\n[dev-dependencies]\nproptest = "1"\n')
+  assert.deepEqual([rs.description, rs.dependencies], ['Async job runner', ['tokio', 'serde']])
+})
+
+test('activation: registers every contributed command, shows the status bar, starts the node, stops on deactivate', async () => {
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string, category: string }> }, activationEvents: string[] }
+  resetShown()
+  stubSettings.clear()
+  stubSettings.set('continuum.network.listenAddress', '127.0.0.1')
+  stubSettings.set('continuum.network.listenPort', 0)
+  stubSettings.set('continuum.network.mdns', false)
+  const dir = await tempDir()
+  const folder = path.join(dir, 'project')
+  await mkdir(folder)
+  stubWorkspace.workspaceFolders = [{ uri: Uri.file(folder), name: 'project', index: 0 }]
+  const context = fakeContext(dir)
+  const api = activate(context as never) as ContinuumApi
+  try {
+    const registered = await commandsApi.getCommands()
+    for (const c of pkg.contributes.commands) {
+      assert.ok(registered.includes(c.command), `${c.command} is registered`)
+      assert.equal(c.category, 'Continuum')
+    }
+    assert.deepEqual(pkg.activationEvents, ['onStartupFinished'])
+    await waitFor('the node to start', () => api.host.state.kind === 'started' || api.host.state.kind === 'failed', 60_000)
+    assert.equal(api.host.state.kind, 'started', api.host.state.kind === 'failed' ? api.host.state.message : '')
+    assert.equal(shown.contextKeys.get('continuum.nodeState'), 'started')
+    assert.ok(api.host.node!.dataDir.startsWith(dir), 'data dir under the global storage')
+    const bar = shown.statusBarItems.at(-1)!
+    assert.ok(bar.visible)
+    assert.equal(bar.command, 'continuum.showStatus')
+    assert.match(bar.text, /\$\(radio-tower\) 0 peers/)
+    // Install without the content feature says so; it does not pretend.
+    if (api.host.node!.feature('content') === undefined) {
+      await assert.rejects(commandsApi.executeCommand('continuum.installAdapter', 'async-debugging-v2'), { name: 'ContentUnavailableError' })
+      assert.match(shown.errors.at(-1) ?? '', /not available in this build/)
+    }
+    // Copy My Peer Address: a loopback continuum:// address (the only one here).
+    const address = await commandsApi.executeCommand('continuum.copyPeerAddress') as string
+    assert.match(address, /^continuum:\/\/peer:\w+@127\.0\.0\.1:\d+$/)
+    assert.equal(shown.clipboard, address)
+    // A node setting changes: the node restarts with it.
+    const before = api.host.node!
+    await stubWorkspace.getConfiguration('continuum').update('network.bootstrapPeers', [])
+    await waitFor('the restart', () => api.host.node !== undefined && api.host.node !== before, 30_000)
+  } finally {
+    await deactivate()
+    for (const d of context.subscriptions) d.dispose()
+  }
+  assert.equal(api.host.state.kind, 'stopped')
+})
