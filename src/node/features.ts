@@ -1,7 +1,7 @@
 // The features a full node runs, in start order. The CLI daemon and the VS Code extension both build
 // their node with this list, so they behave the same.
 import type { MeshFeature } from './feature'
-import { flood } from './flood'
+import { contentFeature } from './content'
 import { ledgerFeature } from './economy'
 
 export interface FeatureOptions {
@@ -11,7 +11,7 @@ export interface FeatureOptions {
 
 export function defaultFeatures (_options: FeatureOptions = {}): MeshFeature[] {
   return [
-    flood(),
+    contentFeature(),
     ledgerFeature()
   ]
 }

@@ -5,6 +5,8 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { clientFor, printJson } from './program'
 import { UsageError } from './errors'
+import type { ApiClient } from '../api/client'
+import { printInstalled } from './content'
 
 interface ResultRow {
   name: string
@@ -47,6 +49,106 @@ export function formatResults (res: SearchResponse): string {
 
 function truncate (s: string, n: number): string { return s.length > n ? s.slice(0, n - 1) + '…' : s }
 
+interface SearchOptions { k: number, minSimilarity?: number, json?: boolean, network?: boolean, timeout: number, hops: number, minResults?: number }
+interface NetworkRow extends ResultRow { hops: number, sourcePeer: string }
+interface SearchRecord {
+  type: 'local' | 'batch' | 'done' | 'error'
+  query?: string
+  truncated?: boolean
+  elapsedMs?: number
+  hops?: number
+  results?: NetworkRow[]
+  total?: number
+  peersAnswered?: number
+  network?: boolean
+  searchId?: string
+  reason?: string
+  error?: { message: string }
+}
+
+/** `10s`, `2.5s`, `2500ms` or a bare number of seconds → ms, 1-30 s. */
+export function parseDuration (v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim())
+  const ms = m === null ? NaN : m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000
+  if (!Number.isFinite(ms) || ms < 1000 || ms > 30_000) throw new InvalidArgumentError('expected a duration from 1s to 30s, e.g. 10s or 2500ms')
+  return Math.round(ms)
+}
+
+function parseHops (v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > 10) throw new InvalidArgumentError('expected a whole number 1-10')
+  return n
+}
+
+function parseMinResults (v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('expected a whole number 1-100')
+  return n
+}
+
+function seconds (ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s` : `${Math.round(ms / 1000)}s`
+}
+
+/** One network batch: `[1.2s] ✓ Found 3 results: …` and a line per result. */
+export function formatBatch (rec: SearchRecord, shownBefore: number): string {
+  const rows = rec.results ?? []
+  const head = `[${seconds(rec.elapsedMs ?? 0)}] ✓ Found ${rows.length} result${rows.length === 1 ? '' : 's'}: ${rows.slice(0, 3).map(r => `${r.name} (${r.similarity.toFixed(2)})`).join(', ')}${rows.length > 3 ? ', …' : ''}`
+  const lines = rows.map((r, i) => `${String(shownBefore + i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${r.hops} hop${r.hops === 1 ? '' : 's'} away, from …${r.sourcePeer.slice(-8)}, ${r.price > 0 ? `${r.price} tokens` : 'free'}]\n    └─ ${truncate(r.description, 110)}`)
+  return [head, ...lines].join('\n')
+}
+
+/** Local results, then network batches as they arrive, a summary, and on a terminal an offer to search further. */
+async function networkSearch (client: ApiClient, text: string, opts: SearchOptions): Promise<void> {
+  const json = opts.json === true
+  let shown = 0
+  const show = async (records: AsyncIterable<SearchRecord>): Promise<SearchRecord | undefined> => {
+    let done: SearchRecord | undefined
+    for await (const rec of records) {
+      if (rec.type === 'error') throw new Error(rec.error?.message ?? 'the node ended the search with an error')
+      if (json) process.stdout.write(JSON.stringify(rec) + '\n')
+      if (rec.type === 'done') { done = rec; continue }
+      if (json) continue
+      if (rec.type === 'local') {
+        const local = { query: rec.query ?? text, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [] }
+        console.log(local.results.length === 0 ? `No adapters match "${local.query}" in the local catalog.` : `Local catalog:\n${formatResults(local)}`)
+        shown += local.results.length
+        console.log(`Searching the mesh (${opts.hops} hop${opts.hops === 1 ? '' : 's'}, up to ${seconds(opts.timeout)})…`)
+      } else if (rec.type === 'batch') {
+        console.log(formatBatch(rec, shown))
+        shown += rec.results?.length ?? 0
+      }
+    }
+    if (done === undefined) throw new Error('The node ended the search without a summary: see its log')
+    if (!json) {
+      if (done.network === false) console.log('Network search is not running on this node (flood feature off): local results only.')
+      else console.log(`Search complete: ${done.total ?? 0} result${done.total === 1 ? '' : 's'} from ${done.peersAnswered ?? 0} peer${done.peersAnswered === 1 ? '' : 's'} in ${seconds(done.elapsedMs ?? 0)}${done.reason === 'early-stop' ? ' (stopped early: enough good results)' : ''}`)
+    }
+    return done
+  }
+  let done = await show(client.stream<SearchRecord>('POST', '/api/search', {
+    query: text, k: opts.k, minSimilarity: opts.minSimilarity, network: true, timeoutMs: opts.timeout, hops: opts.hops, minResults: opts.minResults
+  }))
+  let hops = opts.hops
+  // Patience buys accuracy: offer to search further (more hops), never repeating what was shown.
+  while (!json && process.stdin.isTTY === true && process.stdout.isTTY === true && done?.network === true && done.searchId !== undefined && hops < 10) {
+    if (!await confirm('Continue searching? [y/N] ')) break
+    hops = Math.min(10, hops + 2)
+    console.log(`Searching further (${hops} hops, up to ${seconds(opts.timeout)})…`)
+    done = await show(client.stream<SearchRecord>('POST', '/api/flood/continue', { searchId: done.searchId, hops, timeoutMs: opts.timeout, minResults: opts.minResults, minSimilarity: opts.minSimilarity }))
+  }
+}
+
+async function confirm (question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    const answer = await new Promise<string>(resolve => rl.question(question, resolve))
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}
+
 export function registerGenomeCommands (program: Command): void {
   const genome = program.command('genome').description('find, import and list adapters')
 
@@ -55,8 +157,12 @@ export function registerGenomeCommands (program: Command): void {
     .argument('<text>', 'what you are building, or - for stdin')
     .option('--k <n>', 'results to show', parseK, 10)
     .option('--min-similarity <x>', 'hide results below this cosine similarity (0-1)', parseSimilarity)
-    .option('--json', 'print JSON')
-    .action(async (text: string, opts: { k: number, minSimilarity?: number, json?: boolean }, cmd: Command) => {
+    .option('--network', 'also search the mesh (bounded flood): results stream in as peers answer')
+    .option('--timeout <duration>', 'with --network: how long to wait, 1s-30s (e.g. 10s, 2500ms)', parseDuration, 10_000)
+    .option('--hops <n>', 'with --network: how far the query travels, 1-10', parseHops, 3)
+    .option('--min-results <n>', 'with --network: stop early once this many results are in and the best is above 0.9', parseMinResults)
+    .option('--json', 'print JSON (with --network: one line per batch and one for the summary)')
+    .action(async (text: string, opts: SearchOptions, cmd: Command) => {
       const client = await clientFor(cmd)
       const ask = (query: string): Promise<SearchResponse> => client.call<SearchResponse>('POST', '/api/genome/search', { query, k: opts.k, minSimilarity: opts.minSimilarity })
       if (text === '-') {
@@ -70,6 +176,7 @@ export function registerGenomeCommands (program: Command): void {
         return
       }
       if (text.trim() === '') throw new UsageError('The query is empty: describe what you are building, e.g. continuum genome search "vineyard management assistant"')
+      if (opts.network === true) { await networkSearch(client, text, opts); return }
       const res = await ask(text)
       if (opts.json === true) printJson(res)
       else console.log(formatResults(res))
@@ -99,8 +206,11 @@ export function registerGenomeCommands (program: Command): void {
     .description('adapters in the catalog')
     .option('--local', 'only own and installed adapters')
     .option('--remote', 'only adapters cached from peers')
+    .option('--installed', 'adapters installed in a project (its lockfile); see --project')
+    .option('--project <dir>', 'project folder for --installed', '.')
     .option('--json', 'print JSON')
-    .action(async (opts: { local?: boolean, remote?: boolean, json?: boolean }, cmd: Command) => {
+    .action(async (opts: { local?: boolean, remote?: boolean, installed?: boolean, project: string, json?: boolean }, cmd: Command) => {
+      if (opts.installed === true) return printInstalled(cmd, opts.project, opts.json === true)
       const q = opts.local === true ? '?location=local' : opts.remote === true ? '?location=remote' : ''
       const rows = await (await clientFor(cmd)).call<ResultRow[]>('GET', `/api/genome/list${q}`)
       if (opts.json === true) { printJson(rows); return }

@@ -8,6 +8,7 @@ import type { MeshStatus, PeerSummary, Topology } from '../mesh-node'
 import { formatPeers, formatStatus, formatTopology } from './format'
 import { runNodeForeground } from './node-start'
 import { registerGenomeCommands } from './genome'
+import { registerContentCommands } from './content'
 import { registerWalletCommands } from './wallet'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
@@ -98,6 +99,7 @@ export function buildProgram (): Command {
     })
 
   registerGenomeCommands(program)
+  registerContentCommands(program)
   registerWalletCommands(program)
   return program
 }

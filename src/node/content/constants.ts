@@ -1,0 +1,35 @@
+// Defaults of the content feature (adapter bundles over the DHT). Every value is overridable in ContentInit.
+
+/** UnixFS chunk size; with the layout below it reproduces classic `ipfs add` / `ipfs_cid` CIDs. */
+export const CHUNK_SIZE = 262_144
+/** Children per intermediate node of the balanced layout (go-ipfs / js-ipfs default). */
+export const MAX_CHILDREN_PER_NODE = 174
+
+/** Block exchange protocol: raw length-prefixed block frames. */
+export const BLOCKS_PROTOCOL = '/continuum/blocks/1.0.0'
+/** Resolve protocol: which hosted bundles match a name, id or CID (JSON). */
+export const RESOLVE_PROTOCOL = '/continuum/content/resolve/1.0.0'
+
+/** Blocks asked for in one request. */
+export const BLOCKS_PER_REQUEST = 8
+/** Requests in flight per provider. */
+export const REQUESTS_PER_PROVIDER = 2
+/** Largest block we accept (a leaf is CHUNK_SIZE plus a few bytes of framing). */
+export const MAX_BLOCK_BYTES = 1024 * 1024
+/** Largest bundle we install. @default 8 GiB */
+export const MAX_BUNDLE_BYTES = 8 * 1024 ** 3
+/** Per-request timeout of the block protocol. */
+export const BLOCK_REQUEST_TIMEOUT_MS = 30_000
+
+/** How long provider lookups run before "not found". */
+export const FIND_PROVIDERS_TIMEOUT_MS = 15_000
+/** Providers asked at most per download. */
+export const MAX_PROVIDERS = 8
+/** Re-provide every hosted key on this schedule (provider records expire after 48 h). */
+export const REPROVIDE_INTERVAL_MS = 12 * 60 * 60 * 1000
+
+/** Files a bundle may carry, in the order they are written (manifest first). */
+export const MANIFEST_FILE = 'manifest.json'
+export const LOCKFILE_NAME = 'continuum.lock.json'
+export const PROJECT_DIR = '.continuum'
+export const ADAPTERS_DIR = 'adapters'

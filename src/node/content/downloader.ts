@@ -1,0 +1,254 @@
+// Multi-provider download of one UnixFS DAG, BitTorrent-style: every provider runs a few request
+// loops that pull batches of wanted blocks from one shared queue, so fast providers serve more.
+// Every block is checked against its CID before it is stored; a provider that sends a bad block is
+// dropped for this content and its blocks go back to the queue for the others. Verified blocks are
+// written to the blockstore as they arrive, so a new download of the same CID resumes from them.
+import type { PeerId } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import type { CID } from 'multiformats/cid'
+import { errorMessage, type Logger } from '../util/logger'
+import type { FsBlockstore } from './blockstore'
+import { BLOCKS_PER_REQUEST, MAX_BUNDLE_BYTES, REQUESTS_PER_PROVIDER } from './constants'
+import { decodeFileNode, verifyBlock } from './dag'
+import { AllProvidersFailedError, BlockVerificationError, ContentNotFoundError, InvalidBundleError } from './errors'
+import { requestBlocks } from './exchange'
+
+export interface DownloadProgress {
+  /** File bytes held (verified), including what was already on disk. */
+  bytes: number
+  /** File size (0 until the root block is known). */
+  totalBytes: number
+  /** Providers currently serving. */
+  providers: number
+  /** Network download rate so far. */
+  rateBytesPerSec?: number
+  /** Bytes that were already on disk when this download started (resume). */
+  resumedBytes: number
+  /** Blocks fetched over the network so far. */
+  blocksFetched: number
+}
+
+export interface ProviderFailure { peer: string, reason: 'verification' | 'error', detail: string }
+
+export interface DownloadResult {
+  size: number
+  blocks: number
+  blocksFetched: number
+  resumedBytes: number
+  /** Providers that sent at least one good block. */
+  providersUsed: string[]
+  failed: ProviderFailure[]
+  elapsedMs: number
+}
+
+export interface DownloadInit {
+  libp2p: Libp2p
+  blocks: FsBlockstore
+  root: CID
+  providers: PeerId[]
+  log?: Logger
+  signal?: AbortSignal
+  onProgress?: (p: DownloadProgress) => void
+  /** @default 8 */
+  blocksPerRequest?: number
+  /** @default 2 */
+  requestsPerProvider?: number
+  /** Called when a provider is dropped for bad data (the caller may blacklist it for this content). */
+  onBadProvider?: (peer: PeerId, detail: string) => void
+}
+
+/** Errors from one provider before it is dropped (timeouts, resets). */
+const MAX_PROVIDER_ERRORS = 2
+
+export async function downloadDag (init: DownloadInit): Promise<DownloadResult> {
+  const started = Date.now()
+  const perRequest = init.blocksPerRequest ?? BLOCKS_PER_REQUEST
+  const loopsPerProvider = init.requestsPerProvider ?? REQUESTS_PER_PROVIDER
+  const queue: CID[] = []
+  const lacks = new Map<string, Set<string>>()
+  const inflight = new Set<string>()
+  const done = new Set<string>()
+  let totalBytes = 0
+  let bytes = 0
+  let resumedBytes = 0
+  let networkBytes = 0
+  let blocksFetched = 0
+  let fatal: Error | undefined
+  const failed: ProviderFailure[] = []
+  const used = new Set<string>()
+  const live = new Set<string>(init.providers.map(p => p.toString()))
+  let waiters: Array<() => void> = []
+  const wake = (): void => { const w = waiters; waiters = []; for (const f of w) f() }
+  let lastReport = 0
+  const report = (force = false): void => {
+    if (init.onProgress === undefined) return
+    const now = Date.now()
+    if (!force && now - lastReport < 100) return
+    lastReport = now
+    const secs = (now - started) / 1000
+    init.onProgress({ bytes, totalBytes, providers: live.size, resumedBytes, blocksFetched, ...(secs > 0 && networkBytes > 0 ? { rateBytesPerSec: Math.round(networkBytes / secs) } : {}) })
+  }
+
+  /** A verified block: note its data, and want its children. */
+  const accept = async (cid: CID, block: Uint8Array, resumed: boolean): Promise<void> => {
+    const key = cid.toString()
+    if (done.has(key)) return
+    const node = decodeFileNode(cid, block)
+    if (done.size === 0 && key === init.root.toString()) {
+      totalBytes = node.fileSize
+      if (totalBytes > MAX_BUNDLE_BYTES) throw new InvalidBundleError(`the bundle is ${totalBytes} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit`)
+    }
+    done.add(key)
+    if (node.data !== undefined) {
+      bytes += node.data.length
+      if (resumed) resumedBytes += node.data.length
+    }
+    for (const child of node.links) await want(child)
+  }
+
+  /** Uses the local copy of a block if it is there and intact, else queues it for the network. */
+  const want = async (cid: CID): Promise<void> => {
+    const key = cid.toString()
+    if (done.has(key) || inflight.has(key)) return
+    const local = await init.blocks.get(cid)
+    if (local !== undefined) await accept(cid, local, true)
+    else queue.push(cid)
+  }
+
+  const take = (peer: string): CID[] => {
+    const out: CID[] = []
+    for (let i = 0; i < queue.length && out.length < perRequest;) {
+      const key = queue[i].toString()
+      if (lacks.get(key)?.has(peer) === true) { i++; continue }
+      out.push(queue[i])
+      inflight.add(key)
+      queue.splice(i, 1)
+    }
+    return out
+  }
+
+  const giveBack = (cids: CID[]): void => {
+    for (const c of cids) {
+      const key = c.toString()
+      if (!inflight.delete(key) || done.has(key)) continue
+      queue.push(c)
+    }
+    wake()
+  }
+
+  /** True when no live provider can serve what is left. */
+  const stuck = (): boolean => {
+    if (queue.length === 0) return false
+    return queue.every(c => { const l = lacks.get(c.toString()); return [...live].every(p => l?.has(p) === true) })
+  }
+
+  const providerErrors = new Map<string, number>()
+  const drop = (peer: PeerId, reason: ProviderFailure['reason'], detail: string): void => {
+    const id = peer.toString()
+    if (!live.delete(id)) return
+    failed.push({ peer: id, reason, detail })
+    init.log?.warn(`download ${init.root.toString().slice(-8)}: dropped provider ${id.slice(-8)} (${reason}: ${detail})`)
+    if (reason === 'verification') init.onBadProvider?.(peer, detail)
+    wake()
+  }
+
+  const loop = async (peer: PeerId): Promise<void> => {
+    const id = peer.toString()
+    while (live.has(id) && fatal === undefined) {
+      init.signal?.throwIfAborted()
+      const batch = take(id)
+      if (batch.length === 0) {
+        if (queue.length === 0 && inflight.size === 0) return
+        if (stuck() && inflight.size === 0) return
+        await new Promise<void>(resolve => { waiters.push(resolve) })
+        continue
+      }
+      let answers: Array<Uint8Array | undefined>
+      try {
+        answers = await requestBlocks(init.libp2p, peer, batch, { signal: init.signal })
+      } catch (err) {
+        giveBack(batch)
+        if (init.signal?.aborted === true) throw init.signal.reason
+        const n = (providerErrors.get(id) ?? 0) + 1
+        providerErrors.set(id, n)
+        if (n >= MAX_PROVIDER_ERRORS) drop(peer, 'error', errorMessage(err))
+        continue
+      }
+      const leftovers: CID[] = []
+      for (let i = 0; i < batch.length; i++) {
+        const cid = batch[i]
+        const key = cid.toString()
+        const block = answers[i]
+        if (block === undefined) {
+          let l = lacks.get(key)
+          if (l === undefined) lacks.set(key, l = new Set())
+          l.add(id)
+          leftovers.push(cid)
+          continue
+        }
+        try {
+          verifyBlock(cid, block)
+        } catch (err) {
+          leftovers.push(...batch.slice(i))
+          giveBack(leftovers)
+          drop(peer, 'verification', errorMessage(err))
+          return
+        }
+        await init.blocks.put(cid, block)
+        blocksFetched++
+        networkBytes += block.length
+        used.add(id)
+        try {
+          await accept(cid, block, false)
+        } catch (err) {
+          // The block matches its CID, so the content itself is bad (not this provider's fault).
+          fatal = err instanceof BlockVerificationError || err instanceof InvalidBundleError ? err : new InvalidBundleError(errorMessage(err))
+          wake()
+          return
+        }
+        // Only now: its children are queued, so no loop sees an empty queue and nothing in flight too early.
+        inflight.delete(key)
+        report()
+      }
+      giveBack(leftovers)
+      wake()
+    }
+  }
+
+  init.signal?.addEventListener('abort', wake, { once: true })
+  await want(init.root)
+  report(true)
+  if (queue.length > 0) {
+    if (live.size === 0) throw new ContentNotFoundError(`no providers for ${init.root.toString()}`)
+    const loops: Array<Promise<void>> = []
+    for (const p of init.providers) for (let i = 0; i < loopsPerProvider; i++) loops.push(loop(p))
+    const results = await Promise.allSettled(loops)
+    wake()
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (init.signal?.aborted === true) throw init.signal.reason
+    if (fatal !== undefined) throw fatal
+    if (rejected !== undefined) throw rejected.reason
+  }
+  if (queue.length > 0 || inflight.size > 0) {
+    const bad = failed.filter(f => f.reason === 'verification')
+    if (live.size === 0 && bad.length > 0 && bad.length === failed.length) {
+      throw new AllProvidersFailedError(`all providers failed verification for ${init.root.toString()} (${bad.length} provider${bad.length === 1 ? '' : 's'})`)
+    }
+    if (live.size === 0) throw new AllProvidersFailedError(`all providers failed for ${init.root.toString()}: ${failed.map(f => `${f.peer.slice(-8)} ${f.reason}`).join(', ')}`)
+    throw new ContentNotFoundError(`${queue.length} block(s) of ${init.root.toString()} are not held by any of ${live.size} provider(s)`)
+  }
+  report(true)
+  return { size: totalBytes, blocks: done.size, blocksFetched, resumedBytes, providersUsed: [...used], failed, elapsedMs: Date.now() - started }
+}
+
+/** Streams a stored DAG's file bytes in order (every block re-verified by the blockstore). */
+export async function * readDag (blocks: FsBlockstore, root: CID, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const bytes = await blocks.get(root)
+  if (bytes === undefined) throw new ContentNotFoundError(`block ${root.toString()} is not stored`)
+  const node = decodeFileNode(root, bytes)
+  if (node.data !== undefined && node.data.length > 0) yield node.data
+  for (const child of node.links) {
+    signal?.throwIfAborted()
+    yield * readDag(blocks, child, signal)
+  }
+}

@@ -1,0 +1,15 @@
+// Adapter bundles as content over the DHT: publish, find providers, verified multi-provider download,
+// install into a project with a lockfile. The feature object is the API the extension and UI use.
+export {
+  ContentFeature, contentFeature,
+  type ContentApi, type ContentInit, type PublishOptions, type PublishProgress, type PublishResult, type InstallOptions,
+  type InstallProgress, type InstallResult, type InstalledAdapter, type TopicLookup, type TopicProvider
+} from './feature'
+export type { LockEntry, Lockfile } from './lockfile'
+export { readLockfile, lockfilePath } from './lockfile'
+export { buildFileDag, parseCid, formatCid, looksLikeCid, verifyBlock, type DagResult } from './dag'
+export { downloadDag, readDag, type DownloadProgress, type DownloadResult, type ProviderFailure } from './downloader'
+export { FsBlockstore } from './blockstore'
+export { topicKey, nameKey, normalizeTag } from './keys'
+export * from './errors'
+export * from './constants'
