@@ -64,10 +64,16 @@ test('PEX answers are rate limited per peer (10 per second)', async () => {
     nodes.push(b)
     await b.bootstrapped
     const pexOf = (n: MeshNode): { ask: (p: MeshNode['peerId'], l?: number) => Promise<unknown> } => (n as unknown as { pex: { ask: (p: MeshNode['peerId'], l?: number) => Promise<unknown> } }).pex
-    const results = await Promise.allSettled(Array.from({ length: 25 }, () => pexOf(b).ask(a.peerId, 5)))
+    const started = Date.now()
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => pexOf(b).ask(a.peerId, 5)))
+    const seconds = (Date.now() - started) / 1000
     const ok = results.filter(r => r.status === 'fulfilled').length
-    assert.ok(ok <= 10, `at most 10 answered, got ${ok}`)
-    assert.ok(a.drops.get('pex', 'rate-limited') >= 15)
+    // A 10-per-second limiter in fixed one-second windows answers at most 10 per window touched.
+    const allowed = 10 * (Math.ceil(seconds) + 1)
+    assert.ok(ok <= allowed, `at most ${allowed} answered in ${seconds.toFixed(1)} s, got ${ok}`)
+    assert.ok(ok >= 1, 'the limiter still lets requests through')
+    const limited = a.drops.get('pex', 'rate-limited')
+    assert.ok(limited >= 40 - allowed && limited <= 40 - ok, `rate-limited ${limited}, answered ${ok}`)
   } finally {
     await stopAll(nodes)
   }

@@ -1,16 +1,20 @@
 // The features a full node runs, in start order. The CLI daemon and the VS Code extension both build
 // their node with this list, so they behave the same.
 import type { MeshFeature } from './feature'
-import { contentFeature } from './content'
 import { ledgerFeature } from './economy'
+import { gossip } from './gossip'
+import { contentFeature } from './content'
+import { flood } from './flood'
 
 export interface FeatureOptions {
-  /** Seconds between catalog gossip rounds; 0 disables the timer. */
+  /** Seconds between catalog gossip rounds; 0 disables the timer. @default 30 */
   gossipIntervalSeconds?: number
 }
 
-export function defaultFeatures (_options: FeatureOptions = {}): MeshFeature[] {
+export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
   return [
+    gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 }),
+    flood(),
     contentFeature(),
     ledgerFeature()
   ]

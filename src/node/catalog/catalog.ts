@@ -8,11 +8,12 @@ import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Embedder } from '../embedding'
 import { openVectorIndex, type VectorIndex } from '../vector-index'
-import type { SearchFilters, StoredEntry } from '../vector-index/types'
+import type { IndexEntry, SearchFilters, StoredEntry } from '../vector-index/types'
 import {
   buildUnsignedManifest, manifestEmbedding, manifestSearchText, readPeftFolder, signManifest, validateAdapterFields,
   verifyManifest, type AdapterFields, type AdapterManifest
 } from '../manifest'
+import { TypedEventEmitter } from 'main-event'
 import type { AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import { DEFAULT_K, DEFAULT_REMOTE_CAPACITY, MAX_K, MAX_QUERY_CHARS, REMOTE_TTL_MS } from './constants'
@@ -81,12 +82,34 @@ export function isNewer (a: AdapterManifest, b: AdapterManifest): boolean {
   return a.createdAt > b.createdAt
 }
 
-export class AdapterCatalog {
+export interface CatalogChange {
+  key: string
+  location: Location
+  manifest: AdapterManifest
+  /** 'imported' = new key, 'updated' = newer release (or moved to local). */
+  change: 'imported' | 'updated'
+}
+
+export interface CatalogEvents {
+  /** A new adapter or a newer release entered the catalog. */
+  change: CustomEvent<CatalogChange>
+  /** An entry left the catalog (expired or evicted remote entries, removals). */
+  remove: CustomEvent<{ key: string }>
+}
+
+export interface RemoteOffer { manifest: AdapterManifest, fromPeer?: string }
+
+/** Searches whose best local result reached this similarity count as cache hits. */
+export const DEFAULT_HIT_SIMILARITY = 0.5
+
+export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
   private index?: VectorIndex
   readonly publisher: string
   private searches = 0
+  private hits = 0
 
   constructor (private readonly init: CatalogInit) {
+    super()
     this.publisher = peerIdFromPrivateKey(init.privateKey).toString()
   }
 
@@ -141,17 +164,55 @@ export class AdapterCatalog {
       await this.idx.upsert({ id: key, vector: existing!.vector, text: existing!.text, attrs: existing!.attrs, location: loc, availableFrom, cachedAt: Date.now(), payload: prev }, options)
       return 'unchanged'
     }
-    await this.idx.upsert({
-      id: key,
-      vector: manifestEmbedding(manifest),
-      text: manifestSearchText(manifest),
-      attrs: { kind: manifest.kind, baseModel: manifest.baseModel, specializations: manifest.specializations, rating: manifest.metrics.rating, price: manifest.price },
-      location: loc,
-      availableFrom,
-      cachedAt: Date.now(),
-      payload: { manifest } satisfies CatalogPayload
-    }, options)
-    return prev === undefined ? 'imported' : 'updated'
+    await this.idx.upsert(toEntry(key, manifest, loc, availableFrom), options)
+    const change = prev === undefined ? 'imported' : 'updated'
+    this.safeDispatchEvent('change', { detail: { key, location: loc, manifest, change } })
+    return change
+  }
+
+  /**
+   * Caches many verified remote manifests with one durable write. Entries already held at the same
+   * or a newer release only get `fromPeer` added to who has them. Returns how many were new or newer.
+   */
+  async putRemoteMany (offers: RemoteOffer[], options: AbortOptions = {}): Promise<number> {
+    const entries = []
+    const changes: CatalogChange[] = []
+    const seen = new Set<string>()
+    for (const { manifest, fromPeer } of offers) {
+      const key = catalogKey(manifest)
+      if (seen.has(key)) continue
+      seen.add(key)
+      const existing = this.idx.get(key)
+      const prev = (existing?.payload as CatalogPayload | undefined)?.manifest
+      if (prev !== undefined && !isNewer(manifest, prev)) {
+        if (fromPeer !== undefined && existing!.location === 'remote' && !(existing!.availableFrom ?? []).includes(fromPeer)) {
+          entries.push({ ...existing!, availableFrom: mergePeers(existing!.availableFrom, fromPeer), cachedAt: Date.now() })
+        }
+        continue
+      }
+      const loc: Location = existing?.location === 'local' ? 'local' : 'remote'
+      entries.push(toEntry(key, manifest, loc, mergePeers(existing?.availableFrom, fromPeer)))
+      changes.push({ key, location: loc, manifest, change: prev === undefined ? 'imported' : 'updated' })
+    }
+    if (entries.length > 0) await this.idx.upsertMany(entries, options)
+    for (const c of changes) this.safeDispatchEvent('change', { detail: c })
+    return changes.length
+  }
+
+  /** Marks remote entries as seen again (re-announced) so they do not expire; skips recently refreshed ones. */
+  async refreshRemote (keys: string[], fromPeer: string | undefined, minAgeMs = 60 * 60_000, options: AbortOptions = {}): Promise<number> {
+    const now = Date.now()
+    const entries = []
+    for (const key of keys) {
+      const e = this.idx.get(key)
+      if (e === undefined || e.location !== 'remote') continue
+      const fresh = now - (e.cachedAt ?? 0) < minAgeMs
+      const knownPeer = fromPeer === undefined || (e.availableFrom ?? []).includes(fromPeer)
+      if (fresh && knownPeer) continue
+      entries.push({ ...e, availableFrom: mergePeers(e.availableFrom, fromPeer), cachedAt: now })
+    }
+    if (entries.length > 0) await this.idx.upsertMany(entries, options)
+    return entries.length
   }
 
   /** Builds, embeds and signs manifests for adapter fields this node publishes. */
@@ -256,6 +317,7 @@ export class AdapterCatalog {
     const vector = res.vectors[0]
     const hits = this.searchVector(vector, text, req)
     this.searches++
+    if ((hits[0]?.similarity ?? 0) >= (req.minSimilarity ?? DEFAULT_HIT_SIMILARITY)) this.hits++
     return { hits, truncated: res.truncated[0], vector, elapsedMs: performance.now() - started }
   }
 
@@ -272,11 +334,39 @@ export class AdapterCatalog {
   /** Drops remote entries not seen for `ttlMs` (default 24 h). */
   async expireRemote (ttlMs = REMOTE_TTL_MS, now = Date.now()): Promise<number> {
     const stale = [...this.entries()].filter(e => e.location === 'remote' && (e.cachedAt ?? 0) < now - ttlMs).map(e => e.id)
-    for (const id of stale) await this.idx.delete(id)
+    for (const id of stale) {
+      await this.idx.delete(id)
+      this.safeDispatchEvent('remove', { detail: { key: id } })
+    }
     return stale.length
   }
 
-  get searchCount (): number { return this.searches }
+  /** Whether this exact release is held. */
+  hasRelease (key: string, version: string): boolean {
+    const p = this.idx.get(key)?.payload as CatalogPayload | undefined
+    return p?.manifest.version === version
+  }
+
+  /**
+   * Local-first search statistics: a search is a cache hit when its best local result reached the
+   * similarity asked for (default 0.5), so the network was not needed.
+   */
+  searchStats (): { searches: number, hits: number, hitRate: number | null } {
+    return { searches: this.searches, hits: this.hits, hitRate: this.searches === 0 ? null : this.hits / this.searches }
+  }
+}
+
+function toEntry (key: string, manifest: AdapterManifest, location: Location, availableFrom: string[]): IndexEntry {
+  return {
+    id: key,
+    vector: manifestEmbedding(manifest),
+    text: manifestSearchText(manifest),
+    attrs: { kind: manifest.kind, baseModel: manifest.baseModel, specializations: manifest.specializations, rating: manifest.metrics.rating, price: manifest.price },
+    location,
+    availableFrom,
+    cachedAt: Date.now(),
+    payload: { manifest } satisfies CatalogPayload
+  }
 }
 
 function toHit (e: StoredEntry, similarity: number, score: number): CatalogHit {

@@ -13,6 +13,12 @@ export function formatDuration (ms: number): string {
   return `${sec}s`
 }
 
+export function formatBytes (n: number): string {
+  if (n < 1024) return `${Math.round(n)} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
+}
+
 export function shortId (id: string): string {
   return id.length > 16 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id
 }
@@ -31,6 +37,12 @@ export function formatStatus (s: MeshStatus): string {
     ['Uptime', formatDuration(s.uptimeMs)],
     ['Data dir', s.dataDir]
   ]
+  const g = s.features.gossip as { cacheHitRate: number | null, searches: number, lastGossipAt: number | null, bytesInPerSec: number, bytesOutPerSec: number, intervalMs: number } | undefined
+  if (g !== undefined) {
+    pairs.push(['Cache hit rate', g.cacheHitRate === null ? 'no searches yet' : `${Math.round(g.cacheHitRate * 100)}% of ${g.searches} searches answered locally`])
+    pairs.push(['Last gossip', g.lastGossipAt === null ? (g.intervalMs > 0 ? 'not yet' : 'off (--gossip-interval 0)') : `${formatDuration(Date.now() - g.lastGossipAt)} ago`])
+    pairs.push(['Gossip bandwidth', `${formatBytes(g.bytesInPerSec)}/s in, ${formatBytes(g.bytesOutPerSec)}/s out (last minute)`])
+  }
   const lines = [rows(pairs), '', 'Addresses:', ...s.addresses.map(a => `  ${a}`)]
   if (s.announce.length > 0) lines.push('Share:', ...s.announce.map(a => `  ${a}`))
   if (s.bootstrap !== null) {

@@ -5,6 +5,7 @@ import { createMeshNode, type MeshNode } from '../mesh-node'
 import { ApiServer } from '../api/server'
 import { registerMeshRoutes } from '../api/mesh-routes'
 import { registerGenomeRoutes } from '../api/genome-routes'
+import { createStaticHandler, findWebviewDir } from '../api/static'
 import { defaultFeatures } from '../features'
 import { DEFAULT_API_PORT } from '../api/constants'
 import { formatLogRecord, type LogLevel } from '../util/logger'
@@ -19,6 +20,8 @@ export interface NodeStartOptions {
   mdns: boolean
   apiPort?: number
   sampleCatalog?: boolean | string
+  gossipInterval?: number
+  cacheSize?: number
   verbose?: boolean
 }
 
@@ -37,11 +40,12 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     announceFiles: opts.announceFile,
     mdns: opts.mdns,
     sampleCatalog: opts.sampleCatalog,
-    features: defaultFeatures({}),
+    features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval }),
+    remoteCapacity: opts.cacheSize,
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
   await node.start()
-  const api = new ApiServer({ dataDir: node.dataDir, peerId: node.peerId.toString(), log: node.log.child('api') })
+  const api = new ApiServer({ dataDir: node.dataDir, peerId: node.peerId.toString(), log: node.log.child('api'), staticHandler: createStaticHandler({ dir: findWebviewDir(__dirname) }) })
   registerMeshRoutes(api, node)
   registerGenomeRoutes(api, node)
   for (const f of node.features) f.registerRoutes?.(api)
@@ -56,6 +60,7 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
   print(`Continuum node ${node.peerId.toString()} is running`)
   print(`  Data dir:  ${node.dataDir}`)
   print(`  Local API: ${api.url} (token in ${node.dataDir}/api.json)`)
+  print(`  Web UI:    ${api.url}/?token=${api.token}`)
   for (const a of share.continuum) print(`  Address:   ${a}`)
   print('')
   print('Connect a second node on this machine:')

@@ -21,6 +21,18 @@ export function parsePort (value: string): number {
   return n
 }
 
+export function parseSeconds (value: string): number {
+  const n = Number(value.replace(/s$/, ''))
+  if (!Number.isFinite(n) || n < 0 || n > 86_400) throw new InvalidArgumentError('expected seconds, 0-86400 (e.g. 30 or 30s)')
+  return n
+}
+
+function parseCacheSize (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new InvalidArgumentError('expected a whole number 0-100000')
+  return n
+}
+
 export function dataDirOf (cmd: Command): string {
   const opts = cmd.optsWithGlobals<GlobalOptions>()
   return path.resolve(opts.dataDir ?? defaultDataDir())
@@ -51,7 +63,9 @@ export function buildProgram (): Command {
     .option('--no-mdns', 'do not discover peers on the local network')
     .option('--api-port <port>', 'local API port on 127.0.0.1 (0 = any free port)', parsePort, 4180)
     .option('--sample-catalog [file]', 'import the demo catalog (or this JSONL file) on start')
-    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string }, cmd: Command) => {
+    .option('--gossip-interval <seconds>', 'seconds between catalog gossip rounds (0 disables)', parseSeconds, 30)
+    .option('--cache-size <n>', 'adapters cached from peers, at most 100000', parseCacheSize, 10_000)
+    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string, gossipInterval: number, cacheSize: number }, cmd: Command) => {
       await runNodeForeground({ ...opts, dataDir: dataDirOf(cmd), verbose: cmd.optsWithGlobals<GlobalOptions>().verbose })
     })
 

@@ -19,6 +19,9 @@ export interface RpcLimits {
 
 export type BadMessageReason = 'oversized' | 'malformed' | 'invalid' | 'rate-limited' | 'timeout'
 
+/** Counts payload bytes in and out (frames only, not libp2p framing). */
+export interface ByteMeter { in: (bytes: number, peer: PeerId) => void, out: (bytes: number, peer: PeerId) => void }
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -39,6 +42,8 @@ export function decodeJson<T> (bytes: Uint8Array, schema: z.ZodType<T>): T {
   return parsed.data
 }
 
+const CLOSED_ERRORS = new Set(['StreamResetError', 'StreamAbortedError', 'StreamStateError', 'ConnectionClosedError', 'MuxerClosedError'])
+
 function classify (err: unknown): BadMessageReason {
   if (err instanceof ProtocolError) return err.reason
   const name = (err as { name?: string })?.name ?? ''
@@ -50,6 +55,7 @@ function classify (err: unknown): BadMessageReason {
 export interface RequestOptions<Res> extends Partial<RpcLimits> {
   signal?: AbortSignal
   responseSchema: z.ZodType<Res>
+  meter?: ByteMeter
 }
 
 /** Opens a stream to `peer`, sends one request and reads one validated response. */
@@ -58,8 +64,11 @@ export async function request<Res> (libp2p: Libp2p, peer: PeerId, protocol: stri
   const stream = await libp2p.dialProtocol(peer, protocol, { signal })
   try {
     const lp = lpStream(stream, { maxDataLength: options.maxBytes ?? 1024 * 1024 })
-    await lp.write(encodeJson(body), { signal })
+    const out = encodeJson(body)
+    options.meter?.out(out.byteLength, peer)
+    await lp.write(out, { signal })
     const reply = await lp.read({ signal })
+    options.meter?.in(reply.byteLength, peer)
     const value = decodeJson(reply.subarray(), options.responseSchema)
     // The answer is in: close in the background rather than wait for the remote's half-close.
     void stream.close().catch(() => {})
@@ -80,6 +89,7 @@ export interface ServeOptions<Req> extends RpcLimits {
   admit?: (ctx: HandlerContext) => boolean
   onBadMessage?: (reason: BadMessageReason, ctx: HandlerContext, detail: string) => void
   maxInboundStreams?: number
+  meter?: ByteMeter
 }
 
 /** Registers a request/response handler for `protocol` on the node. */
@@ -95,13 +105,18 @@ export async function serve<Req> (libp2p: Libp2p, protocol: string, options: Ser
     try {
       const lp = lpStream(stream, { maxDataLength: options.maxBytes })
       const frame = await lp.read({ signal })
+      options.meter?.in(frame.byteLength, ctx.peer)
       const req = decodeJson(frame.subarray(), options.requestSchema)
       const res = await options.handle(req, ctx)
-      if (res !== undefined) await lp.write(encodeJson(res), { signal })
+      if (res !== undefined) {
+        const out = encodeJson(res)
+        options.meter?.out(out.byteLength, ctx.peer)
+        await lp.write(out, { signal })
+      }
       await stream.close({ signal }).catch(() => {})
     } catch (err) {
-      const reason = classify(err)
-      options.onBadMessage?.(reason, ctx, errorMessage(err))
+      // The other side went away mid-exchange: nothing to blame it for.
+      if (!CLOSED_ERRORS.has((err as Error)?.name)) options.onBadMessage?.(classify(err), ctx, errorMessage(err))
       stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
     }
   }, { maxInboundStreams: options.maxInboundStreams ?? 32, runOnLimitedConnection: false })
