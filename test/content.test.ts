@@ -326,7 +326,7 @@ test('bad inputs: unknown CID or name, malformed lockfile, unwritable project', 
   dirs.push(blocked)
   await writeFile(path.join(blocked, '.continuum'), 'not a folder')
   await assert.rejects(feature(E).install(small.cid, { project: blocked }), (err: Error) => err.name === 'ProjectNotWritableError')
-  await assert.rejects(feature(E).install(small.cid, { project: path.join(blocked, 'missing') }), (err: Error) => err.name === 'ProjectNotWritableError' && /does not exist/.test(err.message))
+  await assert.rejects(feature(E).install(small.cid, { project: path.join(blocked, 'no', 'such') }), (err: Error) => err.name === 'ProjectNotWritableError' && /does not exist/.test(err.message))
   if (process.getuid?.() !== 0) {
     const ro = await tempDir('continuum-project-')
     dirs.push(ro)

@@ -647,8 +647,10 @@ export class ContentFeature implements MeshFeature, ContentApi {
 
 /** `DIR/.continuum/adapters`, created if needed; one-line error when the project is not writable. */
 async function prepareProject (project: string): Promise<string> {
-  const st = await stat(project).catch(() => undefined)
-  if (st === undefined || !st.isDirectory()) throw new ProjectNotWritableError(`Project folder ${project} does not exist: create it first`)
+  let st = await stat(project).catch(() => undefined)
+  // A new project folder is created, but not a missing parent (a typo should not make a tree).
+  if (st === undefined) st = await mkdir(project).then(() => stat(project), () => undefined)
+  if (st === undefined || !st.isDirectory()) throw new ProjectNotWritableError(`Project folder ${project} does not exist and cannot be created: check the path`)
   try {
     await access(project, fsConstants.W_OK)
   } catch {
