@@ -62,7 +62,7 @@ test('node start, mesh status --json, mesh announce parsed back, a second node s
     await waitFor('node B API', () => b!.output().includes('Local API:'), 20_000)
     await waitFor('A sees B', () => (JSON.parse(cli(dirA, 'mesh', 'status', '--json').stdout) as { connectedPeers: number }).connectedPeers === 1, 20_000, 300)
     const human = cli(dirB, 'mesh', 'status')
-    assert.match(human.stdout, /Connected peers: 1/)
+    assert.match(human.stdout, /Connected peers:\s+1\n/)
     assert.match(human.stdout, /Found 1\/1 bootstrap nodes online/)
     const topo = cli(dirB, 'mesh', 'topology', '--graph')
     assert.match(topo.stdout, /this node/)

@@ -182,6 +182,7 @@ export class CatalogGossip {
       if (this.mode === 'full') await this.exchangeFull(peer)
       else await this.pull(peer)
       this.stats.ok++
+      this.stats.lastGossipAt = Date.now()
     } catch (err) {
       this.stats.failed++
       if (!this.controller.signal.aborted) this.init.log.debug(`gossip with ${id.slice(-8)} failed: ${errorMessage(err)}`)
