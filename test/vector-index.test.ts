@@ -322,6 +322,10 @@ suite('vector index', () => {
     assert.equal(lower.count('local'), 21)
     assert.deepEqual(['r5', 'r6'].map(id => lower.has(id)), [true, true])
     await lower.close()
+    // Those evictions were persisted too: raising the cap again does not bring them back.
+    const raised = await openVectorIndex({ dir, dimensions: DIMS, remoteCapacity: 5 })
+    assert.equal(raised.count('remote'), 2)
+    await raised.close()
     await assert.rejects(openVectorIndex({ dir, dimensions: DIMS, remoteCapacity: 100_001 }), RangeError)
   })
 

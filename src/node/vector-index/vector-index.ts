@@ -106,8 +106,10 @@ export async function openVectorIndex (init: VectorIndexInit, options: { signal?
     const { log, records, recovery } = await openAppendLog(path.join(init.dir, LOG_FILE_NAME), {}, options)
     try {
       const index = new VectorIndexImpl(init, dimensions, remoteCapacity, lock, log, recovery)
-      index.replay(records)
+      const evicted = index.replay(records)
       if (log.count === 0) await log.append(encodeHeader(dimensions), options)
+      // Persist evictions caused by a lowered cap, so raising it again does not bring them back.
+      if (evicted.length > 0) await log.appendMany(evicted.map(encodeDelete), options)
       return index
     } catch (err) {
       await log.close()
@@ -161,7 +163,8 @@ class VectorIndexImpl implements VectorIndex {
 
   // ---- replay -------------------------------------------------------------------------------------------
 
-  replay (records: Uint8Array[]): void {
+  /** Applies the log's records; returns the ids evicted because the cap is now lower than when they were written. */
+  replay (records: Uint8Array[]): string[] {
     const scratch = new Float32Array(this.dimensions)
     for (const rec of records) {
       const r = decodeRecord(rec, this.dimensions, scratch)
@@ -175,7 +178,7 @@ class VectorIndexImpl implements VectorIndex {
       }
     }
     // Replay applies the same cap (evictions were logged as deletes, but the cap may have been lowered).
-    this.evict()
+    return this.evict()
   }
 
   // ---- writes -------------------------------------------------------------------------------------------
