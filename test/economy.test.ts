@@ -96,6 +96,21 @@ describe('ledger on the network (three nodes)', () => {
     assert.equal(stats.topAdapter?.downloads, 1)
   })
 
+  test('a relayed search earns the relayer 0.01 token per hop, from a receipt the origin signs', async () => {
+    const before = C.ledger.balance()
+    const res = await B.rewardRelay(ids.c, 'query-1', 3)
+    assert.equal(res.claimed, true)
+    assert.equal(res.receipt.origin, ids.b)
+    await waitFor('relay reward on all three nodes', () => [A, B, C].every(f => f.ledger.balance(ids.c) === before + tokens(0.03)), 20_000)
+    // The same receipt twice earns nothing more; a receipt for another relayer is refused.
+    const again = await B.handRelayReceipt(c.peerId, res.receipt)
+    assert.equal(again.claimed, false)
+    assert.match(again.reason ?? '', /duplicate-evidence/)
+    const elsewhere = await B.handRelayReceipt(a.peerId, res.receipt)
+    assert.deepEqual(elsewhere, { claimed: false, reason: 'the receipt names another relayer' })
+    assert.equal(C.ledger.balance(), before + tokens(0.03))
+  })
+
   test('tampered, re-signed, replayed, reordered, overdrawn and weak-PoW blocks are rejected with the reason, counted, and lower the sender\'s reputation', async () => {
     const head = A.ledger.chain().at(-1)!
     const held = A.ledger.chain()[1]

@@ -17,7 +17,7 @@ export const LEDGER_MAX_BYTES = 2 * 1024 * 1024
 export const MAX_BLOCK_BYTES = 16 * 1024
 export const LEDGER_TIMEOUT_MS = 10_000
 /** Requests per second one peer may make to this node's ledger protocol. */
-export const LEDGER_RATE_PER_SECOND = 20
+export const LEDGER_RATE_PER_SECOND = 50
 
 /**
  * Seconds between pull-sync rounds with random neighbours (the backstop when gossip was missed).

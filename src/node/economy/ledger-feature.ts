@@ -23,7 +23,7 @@ import type { z } from 'zod'
 import {
   diffHeads, encodeBlock, formatTokens, isAccountId, openLedger, parseBlock, receiptHash, DEFAULT_JOIN_DIFFICULTY,
   InsufficientBalanceError, NotJoinedError, UnknownPeerError,
-  type Block, type ChargeBlock, type DownloadReceipt, type HistoryEntry, type IngestResult, type JoinBlock, type Ledger, type SendBlock
+  type Block, type ChargeBlock, type DownloadReceipt, type RelayReceipt, type RewardBlock, type HistoryEntry, type IngestResult, type JoinBlock, type Ledger, type SendBlock
 } from '../ledger'
 import type { MeshFeature } from '../feature'
 import type { MeshNode } from '../mesh-node'
@@ -36,7 +36,7 @@ import {
   LEDGER_TOPIC, MAX_BLOCKS_PER_MESSAGE, MAX_BLOCKS_PER_ROUND, MAX_DIVERGENCE_SCAN, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE,
   MAX_RANGES_PER_ROUND, SYNC_FANOUT
 } from './constants'
-import { BlocksResponse, HeadsResponse, LedgerGossip, LedgerRequest, ProofResponse, PushResponse } from './protocol'
+import { BlocksResponse, HeadsResponse, LedgerGossip, LedgerRequest, ProofResponse, PushResponse, ReceiptResponse } from './protocol'
 import { registerWalletRoutes } from './routes'
 
 export interface LedgerFeatureInit {
@@ -108,6 +108,8 @@ export class LedgerFeature implements MeshFeature {
   private headsTimer?: NodeJS.Timeout
   private settleTimer?: NodeJS.Timeout
   private settling: Promise<void> = Promise.resolve()
+  private readonly proofsFromNetwork = new Set<string>()
+  private readonly queued = new Map<string, Promise<SyncReport>>()
   private readonly counters = { rounds: 0, blocksFetched: 0, pushesReceived: 0, pushesSent: 0, gossipReceived: 0, proofsPublished: 0, lastRoundAt: 0 }
 
   constructor (private readonly init: LedgerFeatureInit = {}) {
@@ -163,8 +165,13 @@ export class LedgerFeature implements MeshFeature {
     this.unsubscribe.push(() => libp2p.removeEventListener('peer:identify', onIdentify))
 
     this.unsubscribe.push(ledger.on('block', e => this.onBlock(e.detail)))
-    this.unsubscribe.push(ledger.on('double-spend', e => { void this.publish({ type: 'proof', proof: e.detail }).then(() => { this.counters.proofsPublished++ }) }))
-    this.unsubscribe.push(ledger.on('rejected', e => node.drops.add('ledger', e.detail.reason)))
+    // Publish proofs found here; one that came from the network is already travelling (gossipsub forwards it).
+    this.unsubscribe.push(ledger.on('double-spend', e => {
+      if (this.proofsFromNetwork.has(proofKey(e.detail) ?? '')) return
+      void this.publish({ type: 'proof', proof: e.detail }).then(() => { this.counters.proofsPublished++ })
+    }))
+    // Counted as dropped only when held against the sender (a missing dependency is fetched and retried).
+    this.unsubscribe.push(ledger.on('rejected', e => { if (e.detail.needs == null) node.drops.add('ledger', e.detail.reason) }))
 
     const interval = this.init.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS
     if (interval > 0) {
@@ -252,6 +259,26 @@ export class LedgerFeature implements MeshFeature {
     await this.fetchChain(from, receipt.downloader, { signal: options.signal })
     this.scheduleSettle()
     await this.settling
+  }
+
+  /**
+   * The flood layer's hook, on the search origin: signs a relay receipt (0.01 token per hop) for a peer
+   * that relayed this node's search and hands it over; the relayer claims the reward with it.
+   */
+  async rewardRelay (relayer: string, queryId: string, hops: number, options: AbortOptions = {}): Promise<{ receipt: RelayReceipt, claimed: boolean, reason?: string }> {
+    if (!isAccountId(relayer)) throw new UnknownPeerError(relayer)
+    const receipt = await this.ledger.signRelayReceipt({ queryId, relayer, hops })
+    return { receipt, ...await this.handRelayReceipt(peerIdFromString(relayer), receipt, options) }
+  }
+
+  /** Hands a relay receipt to a peer; it answers whether it could claim the reward with it. */
+  async handRelayReceipt (peer: PeerId, receipt: RelayReceipt, options: AbortOptions = {}): Promise<z.infer<typeof ReceiptResponse>> {
+    return await this.ask(peer, { type: 'receipt', receipt }, ReceiptResponse, options)
+  }
+
+  /** The relayer's side: claims the reward a relay receipt names this account for. */
+  async claimRelay (receipt: RelayReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
+    return await this.ledger.claimRelayReward(receipt, options)
   }
 
   balance (): { account: string, balance: number, joined: boolean, joining: boolean } {
@@ -353,7 +380,15 @@ export class LedgerFeature implements MeshFeature {
   async syncWith (peer: PeerId, options: AbortOptions = {}): Promise<SyncReport> {
     const key = peer.toString()
     const running = this.inFlight.get(key)
-    if (running !== undefined) return await running
+    if (running !== undefined) {
+      // Heads may have moved since that exchange started: run once more after it (one follow-up at most).
+      let queued = this.queued.get(key)
+      if (queued === undefined) {
+        queued = running.catch(() => undefined).then(async () => { this.queued.delete(key); return await this.syncWith(peer, options) })
+        this.queued.set(key, queued)
+      }
+      return await queued
+    }
     const p = this.doSync(peer, options).finally(() => this.inFlight.delete(key))
     this.inFlight.set(key, p)
     return await p
@@ -366,7 +401,7 @@ export class LedgerFeature implements MeshFeature {
     for (const account of res.forked ?? []) {
       if (ledger.isForked(account)) continue
       const pr = await this.ask(peer, { type: 'proof', account }, ProofResponse, options)
-      if (pr.proof != null) await ledger.ingestProof(pr.proof, { from: peer.toString() })
+      if (pr.proof != null) await this.ingestProof(pr.proof, peer)
     }
     if (res.heads === undefined) { report.same = true; return report }
     const diff = diffHeads(ledger.heads(), res.heads)
@@ -524,7 +559,7 @@ export class LedgerFeature implements MeshFeature {
     }
     for (const [account, seq] of firstSeq) {
       if (seq > (ledger.head(account)?.seq ?? -1) + 1 && !ledger.isForked(account)) {
-        await this.fetchChain(peer, account, { budget: seq + 1 }).catch(() => {})
+        await this.fetchChain(peer, account, { budget: Math.min(seq + 1, MAX_BLOCKS_PER_ROUND) }).catch(() => {})
         gapFilled.add(account)
       }
     }
@@ -557,7 +592,7 @@ export class LedgerFeature implements MeshFeature {
     }
     const ledger = this.ledger
     if (msg.type === 'proof') {
-      await ledger.ingestProof(msg.proof, { from: via.toString() })
+      await this.ingestProof(msg.proof, via)
       return
     }
     const diff = diffHeads(ledger.heads(), msg.heads)
@@ -572,6 +607,15 @@ export class LedgerFeature implements MeshFeature {
         this.log?.debug(`ledger sync after gossip with ${peer.toString().slice(-8)}: ${errorMessage(err)}`)
       }
     }
+  }
+
+  private async ingestProof (proof: unknown, from: PeerId): Promise<void> {
+    const key = proofKey(proof)
+    if (key !== undefined) {
+      if (this.proofsFromNetwork.size >= 10_000) this.proofsFromNetwork.clear()
+      this.proofsFromNetwork.add(key)
+    }
+    await this.ledger.ingestProof(proof, { from: from.toString() })
   }
 
   private onBlock (block: Block): void {
@@ -665,6 +709,19 @@ export class LedgerFeature implements MeshFeature {
         return await this.onPush(peer, req.blocks)
       case 'proof':
         return { proof: ledger.proofs().find(p => p.a.account === req.account) ?? null }
+      case 'receipt': {
+        if (req.receipt.relayer !== ledger.account) return { claimed: false, reason: 'the receipt names another relayer' }
+        try {
+          await this.claimRelay(req.receipt)
+          return { claimed: true }
+        } catch (err) {
+          if (!isUserFacing(err)) throw err
+          // A bad receipt is the sender's fault: counted like any refused evidence.
+          this.node?.drops.add('ledger', 'bad-receipt')
+          if ((err as { reason?: string }).reason === 'bad-evidence') await ledger.reportBadData(peer.toString()).catch(() => {})
+          return { claimed: false, reason: errorMessage(err).slice(0, 300) }
+        }
+      }
     }
   }
 
@@ -724,6 +781,13 @@ function merge (into: ChainFetch, more: ChainFetch): ChainFetch {
 /** A block's wire text → its JSON value (left as text when it is not JSON: the ledger rejects it as malformed). */
 function decodeText (text: string): unknown {
   try { return JSON.parse(text) } catch { return text }
+}
+
+/** Identity of a proof (order-independent), or undefined when it is not shaped like one. */
+function proofKey (proof: unknown): string | undefined {
+  const p = proof as { a?: { hash?: unknown }, b?: { hash?: unknown } } | null
+  if (typeof p?.a?.hash !== 'string' || typeof p?.b?.hash !== 'string') return undefined
+  return [p.a.hash, p.b.hash].sort().join('|')
 }
 
 function round (x: number): number { return Math.round(x * 1000) / 1000 }

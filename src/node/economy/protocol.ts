@@ -2,7 +2,7 @@
 // text (encodeBlock) so the bytes a node hashes are the bytes that were sent; each block is decoded and
 // judged by the ledger, a bad one is rejected alone (its frame is not).
 import { z } from 'zod'
-import { ACCOUNT_RE, doubleSpendProofSchema } from '../ledger'
+import { ACCOUNT_RE, doubleSpendProofSchema, relayReceiptSchema } from '../ledger'
 import { MAX_BLOCK_BYTES, MAX_BLOCKS_PER_MESSAGE, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE } from './constants'
 
 const account = z.string().regex(ACCOUNT_RE)
@@ -20,7 +20,9 @@ export const LedgerRequest = z.discriminatedUnion('type', [
   /** New blocks handed to a peer directly (a payment to its payee), oldest first. */
   z.strictObject({ type: z.literal('push'), blocks: z.array(blockText).min(1).max(MAX_BLOCKS_PER_MESSAGE) }),
   /** The double-spend proof of an account. */
-  z.strictObject({ type: z.literal('proof'), account })
+  z.strictObject({ type: z.literal('proof'), account }),
+  /** A relay receipt signed by the search origin, handed to the relayer, which claims its reward. */
+  z.strictObject({ type: z.literal('receipt'), receipt: relayReceiptSchema })
 ])
 export type LedgerRequest = z.infer<typeof LedgerRequest>
 
@@ -36,6 +38,7 @@ export const PushResponse = z.strictObject({
   accepted: z.int().min(0),
   rejected: z.array(z.strictObject({ reason: z.string().max(64), account: z.string().max(128).optional(), seq: z.int().optional(), detail: z.string().max(300).optional() })).max(MAX_BLOCKS_PER_MESSAGE)
 })
+export const ReceiptResponse = z.strictObject({ claimed: z.boolean(), reason: z.string().max(300).optional() })
 export const ProofResponse = z.strictObject({ proof: doubleSpendProofSchema.nullable() })
 
 /** Gossipsub messages on LEDGER_TOPIC. */
