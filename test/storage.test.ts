@@ -15,9 +15,12 @@ import { crc32Js } from '../src/node/storage/crc32'
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
-/** Deterministic record content for sequence number `seq` (variable length so frames straddle writes). */
+/**
+ * Deterministic record content for sequence number `seq`: variable length, and every 50th record 200 KB,
+ * so some writes span many pages and a kill can land in the middle of one.
+ */
 function payload (seq: number): Uint8Array {
-  return enc.encode(JSON.stringify({ seq, fill: 'x'.repeat((seq * 37) % 500) }))
+  return enc.encode(JSON.stringify({ seq, fill: seq % 50 === 49 ? 'y'.repeat(200_000) : 'x'.repeat((seq * 37) % 500) }))
 }
 
 function versionContent (v: string): string {
