@@ -30,7 +30,7 @@ describe('ledger on the network (three nodes)', () => {
   let ids: { a: string, b: string, c: string }
 
   before(async () => {
-    const feature = (): LedgerFeature => ledgerFeature({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 300 })
+    const feature = (): LedgerFeature => ledgerFeature({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 300, settleDelayMs: 200 })
     a = await startTestNode({ features: [feature()] })
     nodes.push(a)
     b = await startTestNode({ features: [feature()], bootstrap: [tcpAddr(a)] })
@@ -145,8 +145,23 @@ describe('ledger on the network (three nodes)', () => {
     assert.ok(status.rejected['bad-signature'] >= 1)
   })
 
+  test('a chain whose copies diverged before their heads (one branch longer) is proven forked through range sync', async () => {
+    const d = createSigner(await generateKeyPair('Ed25519'))
+    const pow = await solveJoinPow(d.account, DIFFICULTY)
+    const join = await sealBlock(d, { v: 1, kind: 'join', account: d.account, seq: 0, prev: GENESIS_PREV, time: pow.time, amount: NEW_USER_GRANT, balance: NEW_USER_GRANT, pow: { time: pow.time, nonce: pow.nonce, difficulty: pow.difficulty } })
+    const x1 = await sealBlock(d, { ...next(join, tokens(1), NEW_USER_GRANT - tokens(1)), kind: 'send', to: ids.b, memo: '' } as BlockBody)
+    const y1 = await sealBlock(d, { ...next(join, tokens(2), NEW_USER_GRANT - tokens(2)), kind: 'send', to: ids.c, memo: '' } as BlockBody)
+    const y2 = await sealBlock(d, { ...next(y1, tokens(2), NEW_USER_GRANT - tokens(4)), kind: 'send', to: ids.c, memo: '' } as BlockBody)
+    // D's blocks reach the network through A: the short branch to B, the longer one to C.
+    assert.equal((await A.pushBlocks(b.peerId, [join, x1])).accepted, 2)
+    assert.equal((await A.pushBlocks(c.peerId, [join, y1, y2])).accepted, 3)
+    await waitFor('every node holds the proof against D', () => [A, B, C].every(f => f.ledger.isForked(d.account)), 20_000)
+    assert.equal(B.ledger.reputation(d.account), 0)
+    assert.equal(B.ledger.reputation(ids.a) > 0, true, 'the peer that relayed an honest-looking branch is not blamed for the fork')
+  })
+
   test('a double spend (two sends from the same head) is caught by a third node, proven to all, and the forger\'s payments are refused', async () => {
-    await waitFor('everyone holds the same heads', () => A.ledger.headsDigest() === B.ledger.headsDigest() && B.ledger.headsDigest() === C.ledger.headsDigest(), 20_000)
+    await waitFor('everyone holds A\'s head', () => [B, C].every(f => f.ledger.head(ids.a)?.hash === A.ledger.head(ids.a)?.hash), 20_000)
     const head = A.ledger.chain().at(-1)!
     const signer = createSigner(a.privateKey)
     // Two branches from the same head, built outside A's own ledger: one paid to B, one to C.

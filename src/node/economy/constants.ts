@@ -37,3 +37,12 @@ export const MAX_DIVERGENCE_SCAN = 20_000
 export const DIFFICULTY_ENV = 'CONTINUUM_JOIN_DIFFICULTY'
 /** Ledger directory inside the node's data dir. */
 export const LEDGER_DIR = 'ledger'
+
+/**
+ * Milliseconds an incoming payment waits before this node receives it, exchanging heads with its
+ * neighbours meanwhile so that a double spend is more likely caught first.
+ * @default 2000
+ */
+export const DEFAULT_SETTLE_DELAY_MS = 2_000
+/** Neighbours asked before receiving payments. */
+export const SETTLE_SYNC_PEERS = 8

@@ -21,9 +21,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { z } from 'zod'
 import {
-  diffHeads, encodeBlock, formatTokens, isAccountId, openLedger, parseBlock, receiptHash, DEFAULT_JOIN_DIFFICULTY,
+  diffHeads, encodeBlock, sha256Hex, formatTokens, isAccountId, openLedger, parseBlock, receiptHash, DEFAULT_JOIN_DIFFICULTY,
   InsufficientBalanceError, NotJoinedError, UnknownPeerError,
-  type Block, type ChargeBlock, type DownloadReceipt, type RelayReceipt, type RewardBlock, type HistoryEntry, type IngestResult, type JoinBlock, type Ledger, type SendBlock
+  type Block, type ChainHead, type ChargeBlock, type DownloadReceipt, type RelayReceipt, type RewardBlock, type HistoryEntry, type IngestResult, type JoinBlock, type Ledger, type SendBlock
 } from '../ledger'
 import type { MeshFeature } from '../feature'
 import type { MeshNode } from '../mesh-node'
@@ -32,7 +32,7 @@ import { request, serve, type BadMessageReason } from '../transport/rpc'
 import { combineSignals, type AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import {
-  DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
+  DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
   LEDGER_TOPIC, MAX_BLOCKS_PER_MESSAGE, MAX_BLOCKS_PER_ROUND, MAX_DIVERGENCE_SCAN, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE,
   MAX_RANGES_PER_ROUND, SYNC_FANOUT
 } from './constants'
@@ -52,6 +52,11 @@ export interface LedgerFeatureInit {
   autoJoin?: boolean
   /** Receive payments to this account and claim hosting rewards as soon as they arrive. @default true */
   autoAccept?: boolean
+  /**
+   * How long an incoming payment waits before it is received, while heads are exchanged with the
+   * neighbours (see settleNow). @default 2000
+   */
+  settleDelayMs?: number
   /** Clock for new blocks (tests). @default Date.now */
   now?: () => number
 }
@@ -257,8 +262,7 @@ export class LedgerFeature implements MeshFeature {
   async onReceipt (receipt: DownloadReceipt, from: PeerId, options: AbortOptions = {}): Promise<void> {
     if (receipt.host !== this.ledger.account) return
     await this.fetchChain(from, receipt.downloader, { signal: options.signal })
-    this.scheduleSettle()
-    await this.settling
+    if (this.init.autoAccept !== false) await this.settleNow()
   }
 
   /**
@@ -397,14 +401,14 @@ export class LedgerFeature implements MeshFeature {
   private async doSync (peer: PeerId, options: AbortOptions): Promise<SyncReport> {
     const ledger = this.ledger
     const report: SyncReport = { peer: peer.toString(), same: false, fetched: 0, accepted: 0, rejected: 0, proofs: 0 }
-    const res = await this.ask(peer, { type: 'heads', digest: ledger.headsDigest() }, HeadsResponse, options)
+    const res = await this.ask(peer, { type: 'heads', digest: this.headsDigest() }, HeadsResponse, options)
     for (const account of res.forked ?? []) {
       if (ledger.isForked(account)) continue
       const pr = await this.ask(peer, { type: 'proof', account }, ProofResponse, options)
       if (pr.proof != null) await this.ingestProof(pr.proof, peer)
     }
     if (res.heads === undefined) { report.same = true; return report }
-    const diff = diffHeads(ledger.heads(), res.heads)
+    const diff = diffHeads(this.liveHeads(), res.heads)
     let budget = MAX_BLOCKS_PER_ROUND
     const work = [
       ...diff.conflicts.map(c => ({ account: c.account, conflict: true })),
@@ -595,7 +599,7 @@ export class LedgerFeature implements MeshFeature {
       await this.ingestProof(msg.proof, via)
       return
     }
-    const diff = diffHeads(ledger.heads(), msg.heads)
+    const diff = diffHeads(this.liveHeads(), msg.heads)
     const accounts = [...diff.want.map(w => w.account), ...diff.conflicts.map(c => c.account)].filter(a => !ledger.isForked(a))
     if (accounts.length === 0) return
     // The publisher holds what it announced; the forwarder may not yet. Either way pull sync follows.
@@ -639,8 +643,21 @@ export class LedgerFeature implements MeshFeature {
     if (this.init.autoAccept === false || this.settleTimer !== undefined) return
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined
-      this.settling = this.settling.then(async () => await this.settle()).catch(err => this.log?.warn(`settling payments: ${errorMessage(err)}`))
-    }, 20)
+      void this.settleNow()
+    }, this.init.settleDelayMs ?? DEFAULT_SETTLE_DELAY_MS)
+  }
+
+  /**
+   * Exchanges heads with the neighbours first: a payer that double-spent is most often caught in that
+   * exchange, and a receive of the branch other nodes saw second would be refused by them for good.
+   */
+  private async settleNow (): Promise<void> {
+    this.settling = this.settling.then(async () => {
+      if (this.node?.state !== 'started') return
+      await Promise.allSettled(this.syncPeers(SETTLE_SYNC_PEERS).map(async p => await this.syncWith(p)))
+      await this.settle()
+    }).catch(err => this.log?.warn(`settling payments: ${errorMessage(err)}`))
+    await this.settling
   }
 
   private async settle (): Promise<void> {
@@ -696,11 +713,11 @@ export class LedgerFeature implements MeshFeature {
     const ledger = this.ledger
     switch (req.type) {
       case 'heads': {
-        const digest = ledger.headsDigest()
+        const digest = this.headsDigest()
         const forked = ledger.proofs().map(p => p.a.account).slice(0, MAX_FORKED_PER_MESSAGE)
         if (req.digest === digest) return { digest, ...(forked.length > 0 ? { forked } : {}) }
         // Own chain first, so a truncated answer still carries it.
-        const heads = ledger.heads().sort((a, b) => a.account === ledger.account ? -1 : b.account === ledger.account ? 1 : 0).slice(0, MAX_HEADS_PER_MESSAGE)
+        const heads = this.liveHeads().sort((a, b) => a.account === ledger.account ? -1 : b.account === ledger.account ? 1 : 0).slice(0, MAX_HEADS_PER_MESSAGE)
         return { digest, heads, ...(forked.length > 0 ? { forked } : {}) }
       }
       case 'blocks':
@@ -733,6 +750,20 @@ export class LedgerFeature implements MeshFeature {
       timeoutMs: LEDGER_TIMEOUT_MS,
       signal: combineSignals([options.signal, node.shutdownSignal])
     })
+  }
+
+  /**
+   * Heads of the chains still in play: a forked account's copies may differ from node to node forever
+   * (each stops at the branch it saw first), so they are left out of the exchange and listed as forked.
+   */
+  liveHeads (): ChainHead[] {
+    const l = this.ledger
+    return l.heads().filter(h => !l.isForked(h.account))
+  }
+
+  /** sha-256 over the live heads (sorted): equal digests mean nothing to exchange. */
+  headsDigest (): string {
+    return sha256Hex(this.liveHeads().map(h => `${h.account} ${h.seq} ${h.hash}`).sort().join('\n'))
   }
 
   private syncPeers (n: number): PeerId[] {
