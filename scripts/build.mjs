@@ -1,10 +1,11 @@
 // Builds dist/: the CLI and the VS Code extension as CJS bundles (vscode external), plus worker bundles.
-// The webview bundle is added by webview-ui's own build step when it exists.
+// The web UI (webview-ui/) is built into dist/webview by its own build step (webview-ui/build.mjs).
 // Usage: npm run build [-- --if-needed]   (--if-needed skips the build when dist/ is newer than every source)
 import { build } from 'esbuild'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { nodeBundle, workerEntryPoints } from './esbuild-options.mjs'
+import { buildWebview } from '../webview-ui/build.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const dist = path.join(root, 'dist')
@@ -24,8 +25,9 @@ function newestMtime (dir) {
 
 if (process.argv.includes('--if-needed') && existsSync(path.join(dist, 'cli.js'))) {
   const built = statSync(path.join(dist, 'cli.js')).mtimeMs
-  const sources = Math.max(newestMtime(path.join(root, 'src')), statSync(path.join(root, 'package-lock.json')).mtimeMs)
-  if (built >= sources) process.exit(0)
+  const webview = path.join(dist, 'webview', 'main.js')
+  const sources = Math.max(newestMtime(path.join(root, 'src')), newestMtime(path.join(root, 'webview-ui')), statSync(path.join(root, 'package-lock.json')).mtimeMs)
+  if (built >= sources && existsSync(webview) && statSync(webview).mtimeMs >= sources) process.exit(0)
 }
 
 const started = Date.now()
@@ -40,4 +42,5 @@ await build({
 for (const w of workerEntryPoints) {
   await build({ ...nodeBundle, entryPoints: [w.in], outfile: path.join(dist, `${w.out}.cjs`) })
 }
-console.log(`Built ${entries.map(e => `dist/${e.out}.js`).join(', ')} in ${Date.now() - started} ms`)
+await buildWebview(path.join(dist, 'webview'))
+console.log(`Built ${[...entries.map(e => `dist/${e.out}.js`), 'dist/webview'].join(', ')} in ${Date.now() - started} ms`)
