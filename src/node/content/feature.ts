@@ -15,6 +15,7 @@ import { z } from 'zod'
 import type { MeshFeature } from '../feature'
 import type { MeshNode } from '../mesh-node'
 import type { ApiServer } from '../api/server'
+import type { InstallPayment, LedgerFeature } from '../economy'
 import { isNewer } from '../catalog/catalog'
 import { bundleDigest, encodeManifest, readPeftFolder, verifyManifest, type AdapterManifest } from '../manifest'
 import { fsyncDir, tempPathFor, writeFileAtomic } from '../storage/atomic-file'
@@ -103,6 +104,8 @@ export interface InstallResult {
   alreadyInstalled: boolean
   /** Filled when something was downloaded. */
   download?: Pick<DownloadResult, 'blocksFetched' | 'resumedBytes' | 'providersUsed' | 'failed' | 'elapsedMs'>
+  /** What was paid to the host for the download (when the ledger feature runs and something was downloaded). */
+  payment?: InstallPayment
 }
 
 export interface InstalledAdapter extends LockEntry {
@@ -528,11 +531,14 @@ export class ContentFeature implements MeshFeature, ContentApi {
       // An upgrade replaces the folder of the previous version.
       if (previous !== undefined && previous.version !== manifest.version) await rm(path.join(adaptersDir, `${previous.name}@${previous.version}`), { recursive: true, force: true })
       this.installs++
+      // The bundle verified: pay the host (the adapter's price, or 1 token per MB when unpriced).
+      const payment = result !== undefined ? await this.node.feature<LedgerFeature>('ledger')?.payForInstall({ contentId: rootKey, bytes: size, price: manifest.price, providers: result.providersUsed }, { signal }) : undefined
       if (opts.seed ?? this.init.seed ?? true) void this.seed({ cid: rootKey, size, sha256, manifest })
       progress({ bytes: size, totalBytes: size, stage: 'done' })
       return {
         name, version: manifest.version, cid: rootKey, dir: finalDir, alreadyInstalled: false,
-        ...(result !== undefined ? { download: { blocksFetched: result.blocksFetched, resumedBytes: result.resumedBytes, providersUsed: result.providersUsed, failed: result.failed, elapsedMs: result.elapsedMs } } : {})
+        ...(result !== undefined ? { download: { blocksFetched: result.blocksFetched, resumedBytes: result.resumedBytes, providersUsed: result.providersUsed, failed: result.failed, elapsedMs: result.elapsedMs } } : {}),
+        ...(payment !== undefined ? { payment } : {})
       }
     } catch (err) {
       // A bundle that fails the checks must not be served on from here either.

@@ -28,6 +28,7 @@ import {
 import type { MeshFeature } from '../feature'
 import type { MeshNode } from '../mesh-node'
 import type { ApiServer } from '../api/server'
+import type { ContentFeature } from '../content'
 import { request, serve, type BadMessageReason } from '../transport/rpc'
 import { combineSignals, type AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
@@ -70,6 +71,9 @@ export interface DownloadCharge {
   /** The adapter's price in tokens; 0 or absent = unpriced (1 token per started MB). */
   price?: number
 }
+
+/** What an install paid (tokens), or why it could not pay. */
+export type InstallPayment = { host: string, amount: number, priced: boolean, balance: number } | { host: string, error: string }
 
 export interface SyncReport { peer: string, same: boolean, fetched: number, accepted: number, rejected: number, proofs: number }
 
@@ -253,6 +257,25 @@ export class LedgerFeature implements MeshFeature {
     const paid = await ledger.payForDownload({ contentId: d.contentId, bytes: d.bytes, host: d.host, ...(price !== undefined ? { price } : {}) }, options)
     void this.deliver(paid.block, d.host)
     return paid
+  }
+
+  /**
+   * The content layer's call after an install downloaded and verified a bundle: pays the provider that
+   * served first (the whole charge; `providers` in the order they delivered). Never throws: the install
+   * has already happened, so a payment that cannot be made (not joined, low balance, unknown host) is
+   * reported back and logged.
+   */
+  async payForInstall (d: { contentId: string, bytes: number, price?: number, providers: readonly string[] }, options: AbortOptions = {}): Promise<InstallPayment | undefined> {
+    const host = d.providers.find(p => p !== this._ledger?.account)
+    if (host === undefined) return undefined
+    try {
+      const { block } = await this.payForDownload({ contentId: d.contentId, bytes: d.bytes, host, price: d.price }, options)
+      this.log?.info(`Paid ${formatTokens(block.amount)} tokens to ${host.slice(-8)} for ${d.contentId}`)
+      return { host, amount: Number(formatTokens(block.amount)), priced: block.receipt.priced, balance: Number(formatTokens(block.balance)) }
+    } catch (err) {
+      this.log?.warn(`Could not pay ${host.slice(-8)} for ${d.contentId}: ${errorMessage(err)}`)
+      return { host, error: errorMessage(err) }
+    }
   }
 
   /**
@@ -774,9 +797,11 @@ export class LedgerFeature implements MeshFeature {
     return node.libp2p.getPeers().slice(0, n)
   }
 
+  /** The adapter's name: content ids are bundle CIDs (hosted by the content feature) or manifest content hashes. */
   private adapterName (contentId: string): string | undefined {
     try {
-      return this.node?.catalog.list('local').find(h => h.manifest.contentHash === contentId)?.manifest.name
+      return this.node?.feature<ContentFeature>('content')?.hosted.get(contentId)?.manifest.name ??
+        this.node?.catalog.list('local').find(h => h.manifest.contentHash === contentId)?.manifest.name
     } catch {
       return undefined
     }
