@@ -11,6 +11,7 @@ import { tempDir, waitFor } from './helpers/mesh'
 
 const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..')
 const bin = path.join(root, 'bin', 'continuum.js')
+const SAMPLE = path.join(root, 'data', 'sample-catalog', 'peft', 'viticulture-notes-lora')
 // A local test network: joins cost 2^8 hashes instead of ~1 s.
 const env = { ...process.env, CONTINUUM_JOIN_DIFFICULTY: '8' }
 
@@ -56,7 +57,7 @@ async function api (dataDir: string): Promise<(method: string, pathname: string,
 
 interface Balance { account: string, balance: number, joined: boolean }
 
-test('two nodes: wallet send moves tokens and both nodes show the same balances; bad sends are one-line errors', async () => {
+test('two nodes: wallet send moves tokens and both nodes show the same balances; bad sends are one-line errors; an install pays the host', async () => {
   const dirA = await tempDir()
   const dirB = await tempDir()
   const a = startDaemon(dirA)
@@ -116,6 +117,24 @@ test('two nodes: wallet send moves tokens and both nodes show the same balances;
     }
     assert.equal(json<{ entries: unknown[] }>(dirA, 'wallet', 'history').entries.length, 2)
     assert.equal(json<Balance>(dirA, 'wallet', 'balance').balance, 90)
+
+    // A download between them: A publishes a 2-token adapter, B installs it; B pays A after the bundle
+    // verifies, A receives it and claims 0.1 for hosting plus the 50-token first-adapter grant.
+    const published = cli(dirA, 'genome', 'publish', SAMPLE, '--price', '2', '--json')
+    assert.equal(published.code, 0, published.stderr)
+    const cid = (JSON.parse(published.stdout) as { cid: string }).cid
+    const project = path.join(dirB, 'project')
+    const installed = cli(dirB, 'genome', 'install', `ipfs://${cid}`, '--project', project)
+    assert.equal(installed.code, 0, installed.stderr)
+    assert.match(installed.stdout, /^ {2}paid 2 tokens to \w{8}; balance 108 tokens$/m)
+    await waitFor('142.1/108 on both nodes', async () => {
+      const [onA, onB] = [await balancesOn(dirA), await balancesOn(dirB)]
+      return onA[0] === 142.1 && onA[1] === 108 && onB[0] === 142.1 && onB[1] === 108
+    }, 30_000, 300)
+    const statsA = json<{ earned: number, topAdapter: { name?: string, downloads: number, earned: number } | null }>(dirA, 'wallet', 'stats')
+    assert.equal(statsA.earned, 152.1)
+    assert.deepEqual([statsA.topAdapter?.downloads, statsA.topAdapter?.earned], [1, 2.1])
+    assert.match(cli(dirA, 'wallet', 'stats').stdout, /^Top earning adapter: .+ \(1 download, 2\.1 tokens\)$/m)
   } finally {
     assert.equal(await b?.stop() ?? 0, 0, 'B exits cleanly on SIGTERM')
     assert.equal(await a.stop(), 0, 'A exits cleanly on SIGTERM')

@@ -95,6 +95,7 @@ export function registerContentCommands (program: Command): void {
         const rel = path.relative(process.cwd(), x.dir) || '.'
         if (x.alreadyInstalled) console.log(`${x.name}@${x.version} is already installed (ipfs://${x.cid}) in ${rel}`)
         else console.log(`Installed ${x.name}@${x.version} (ipfs://${x.cid}) into ${rel}${x.download !== undefined ? ` from ${x.download.providersUsed.length} provider${x.download.providersUsed.length === 1 ? '' : 's'}` : ''}`)
+        if (x.payment !== undefined) console.log('error' in x.payment ? `  not paid: ${x.payment.error}` : `  paid ${x.payment.amount} token${x.payment.amount === 1 ? '' : 's'} to ${x.payment.host.slice(-8)}${x.payment.priced ? '' : ' (unpriced: 1 token per MB)'}; balance ${x.payment.balance} tokens`)
         for (const f of x.download?.failed ?? []) console.log(`  dropped provider ${f.peer.slice(-8)}: ${f.reason === 'verification' ? 'sent data that failed verification' : f.detail}`)
       }
       console.log(`Lockfile: ${path.relative(process.cwd(), path.join(project, 'continuum.lock.json'))}`)
