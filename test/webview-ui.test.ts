@@ -293,7 +293,7 @@ test('mesh page: 2 peers, a drawn topology graph, live update when a peer leaves
   const graph = page.locator('#topology-graph')
   await waitFor('graph drawn with A, B and C', async () => Number(await graph.getAttribute('data-nodes')) >= 3, 20_000, 200)
   assert.ok(Number(await graph.getAttribute('data-edges')) >= 2)
-  const painted = await graph.evaluate(el => [...el.querySelectorAll('canvas')].some(c => {
+  const painted = await graph.evaluate(el => Array.from(el.querySelectorAll('canvas')).some(c => {
     const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? []
     for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true
     return false

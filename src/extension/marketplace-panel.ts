@@ -1,0 +1,162 @@
+// "Continuum: Open Marketplace": the web UI (dist/webview) in a webview panel, talking to the in-process
+// node. One panel at a time; a strict CSP (default-src 'none', nonce scripts, styles/fonts from the
+// extension only); every message from the page is validated before it reaches the node.
+import * as vscode from 'vscode'
+import type { MeshNode, MeshNodeEvents } from '../node/mesh-node'
+import { toResult, type NetworkSearchFeature } from '../node/api/genome-routes'
+import { historyEntryJson, toTokens } from '../node/economy/routes'
+import type { LedgerFeature } from '../node/economy/ledger-feature'
+import { createNonce, parseWebviewMessage, webviewHtml, WEBVIEW_BUNDLE_DIR } from '../../webview-ui/src/host'
+import type { HostMessage, InstallRequest, NodeEvent, PublishRequest, SearchRequest, WebviewMessage } from '../../webview-ui/src/protocol'
+import { requireContent } from './content'
+
+const VIEW_TYPE = 'continuum.marketplace'
+const NODE_EVENTS = ['peer:connect', 'peer:disconnect', 'neighbours:change', 'bootstrap'] as const
+
+let current: MarketplacePanel | undefined
+
+export function openMarketplacePanel (context: vscode.ExtensionContext, node: MeshNode, log: vscode.LogOutputChannel): vscode.WebviewPanel {
+  if (current !== undefined && current.node === node) {
+    current.panel.reveal()
+    return current.panel
+  }
+  current?.panel.dispose()
+  current = new MarketplacePanel(context, node, log)
+  return current.panel
+}
+
+class MarketplacePanel {
+  readonly panel: vscode.WebviewPanel
+  private readonly disposables: vscode.Disposable[] = []
+  private readonly running = new Map<number, AbortController>()
+
+  constructor (context: vscode.ExtensionContext, readonly node: MeshNode, private readonly log: vscode.LogOutputChannel) {
+    const bundle = vscode.Uri.joinPath(context.extensionUri, ...WEBVIEW_BUNDLE_DIR)
+    this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Continuum Marketplace', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [bundle],
+      // The page keeps its open tab with getState/setState instead.
+      retainContextWhenHidden: false
+    })
+    const webview = this.panel.webview
+    webview.html = webviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'main.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'main.css')).toString(),
+      nonce: createNonce()
+    })
+    webview.onDidReceiveMessage(raw => { void this.receive(raw) }, null, this.disposables)
+    this.panel.onDidDispose(() => this.dispose(), null, this.disposables)
+    for (const type of NODE_EVENTS) {
+      const listener = (e: MeshNodeEvents[typeof type]): void => this.post({ type: 'event', event: { type, data: e.detail } as NodeEvent })
+      node.addEventListener(type, listener)
+      this.disposables.push({ dispose: () => node.removeEventListener(type, listener) })
+    }
+  }
+
+  private dispose (): void {
+    if (current === this) current = undefined
+    for (const c of this.running.values()) c.abort()
+    this.running.clear()
+    for (const d of this.disposables.splice(0)) d.dispose()
+  }
+
+  private post (m: HostMessage): void {
+    void this.panel.webview.postMessage(m).then(undefined, () => { /* panel closed meanwhile */ })
+  }
+
+  private async receive (raw: unknown): Promise<void> {
+    const checked = parseWebviewMessage(raw)
+    if (!checked.ok) {
+      this.log.warn(`[marketplace] ${checked.error}`)
+      if (checked.id !== undefined) this.post({ type: 'error', id: checked.id, error: { name: 'BadRequestError', message: checked.error } })
+      return
+    }
+    const m = checked.message
+    if (m.type === 'ready') {
+      this.post({ type: 'connection', connection: this.node.state === 'started' ? { state: 'open' } : { state: 'lost', message: 'The Continuum node is not running: start it with "Continuum: Start Node".' } })
+      return
+    }
+    if (m.type === 'cancel') {
+      this.running.get(m.id)?.abort()
+      return
+    }
+    const controller = new AbortController()
+    this.running.set(m.id, controller)
+    try {
+      const result = await this.handle(m, controller.signal, record => this.post({ type: 'record', id: m.id, record }))
+      this.post({ type: 'response', id: m.id, result })
+    } catch (err) {
+      const e = err as Error
+      if (!controller.signal.aborted) this.log.warn(`[marketplace] ${m.method} failed: ${e.message}`)
+      this.post({ type: 'error', id: m.id, error: { name: e.name ?? 'Error', message: e.message ?? String(err) } })
+    } finally {
+      this.running.delete(m.id)
+    }
+  }
+
+  private async handle (m: Extract<WebviewMessage, { type: 'request' }>, signal: AbortSignal, write: (r: unknown) => void): Promise<unknown> {
+    const node = this.node
+    switch (m.method) {
+      case 'status': return node.status()
+      case 'peers': return node.peers()
+      case 'topology': return node.topology({ signal })
+      case 'wallet': return this.wallet()
+      case 'search': return this.search(m.params, signal, write)
+      case 'install': return this.install(m.params, signal, write)
+      case 'publish': return this.publish(m.params, signal, write)
+    }
+  }
+
+  /** The same records as `POST /api/search`: local results, network batches, a summary. */
+  private async search (req: SearchRequest, signal: AbortSignal, write: (r: unknown) => void): Promise<void> {
+    const started = Date.now()
+    const outcome = await this.node.catalog.search({ text: req.query, k: req.k }, { signal })
+    write({ type: 'local', truncated: outcome.truncated, elapsedMs: Math.round(outcome.elapsedMs), results: outcome.hits.map(toResult) })
+    let summary = { total: outcome.hits.length, peersAnswered: 0 }
+    const flood = req.network ? this.node.feature<NetworkSearchFeature>('flood') : undefined
+    if (flood !== undefined) {
+      const s = await flood.streamSearch({ query: req.query, k: req.k, timeoutMs: req.timeoutMs, hops: req.hops, network: true }, outcome.vector, write, signal)
+      summary = { total: s.total, peersAnswered: s.peersAnswered }
+    }
+    write({ type: 'done', ...summary, elapsedMs: Date.now() - started, network: flood !== undefined })
+  }
+
+  private async install (req: InstallRequest, signal: AbortSignal, write: (r: unknown) => void): Promise<void> {
+    const content = requireContent(this.node, 'Installing an adapter')
+    if (!vscode.workspace.isTrusted) throw new Error('Installing adapters writes into the project: trust this workspace first')
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file')
+    if (folders.length === 0) throw new Error('Installing needs an open folder: open your project first (File › Open Folder…)')
+    // The page never chooses the path in VS Code: the project is one of the open workspace folders.
+    const project = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Install the adapter into which project?' })
+    if (project === undefined) throw new Error('Install cancelled: no project chosen')
+    const result = await content.install(req.ref, { project: project.uri.fsPath, signal, onProgress: p => write({ type: 'progress', ...p }) })
+    write({ type: 'done', results: [result] })
+  }
+
+  private async publish (req: PublishRequest, signal: AbortSignal, write: (r: unknown) => void): Promise<void> {
+    const content = requireContent(this.node, 'Publishing an adapter')
+    const result = await content.publish(req.path, { price: req.price, signal, onProgress: p => write({ type: 'progress', ...p }) }) as Record<string, unknown>
+    const manifest = (result.manifest ?? {}) as Record<string, unknown>
+    write({ type: 'done', cid: result.cid, name: manifest.name, version: manifest.version })
+  }
+
+  private wallet (): unknown {
+    const ledger = this.node.feature<LedgerFeature>('ledger')
+    if (ledger === undefined) throw new Error('The wallet is not available yet: this node does not run the ledger')
+    const s = ledger.stats()
+    return {
+      stats: {
+        account: s.account,
+        balance: toTokens(s.balance),
+        earned: toTokens(s.earned),
+        spent: toTokens(s.spent),
+        reputation: s.reputation,
+        blocks: s.blocks,
+        forked: s.forked,
+        topAdapter: s.topAdapter == null ? null : { ...s.topAdapter, earned: toTokens(s.topAdapter.earned) }
+      },
+      history: ledger.history({ account: ledger.account, limit: 50 }).map(historyEntryJson)
+    }
+  }
+}
