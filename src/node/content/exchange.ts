@@ -28,14 +28,20 @@ export interface BlockServerInit {
 class RateLimiter {
   private allowance: number
   private last = Date.now()
-  constructor (private readonly rate: number) { this.allowance = rate }
+  /** Burst: a tenth of a second of upload, at least one block. */
+  private readonly burst: number
+  constructor (private readonly rate: number) {
+    this.burst = Math.max(rate / 10, MAX_BLOCK_BYTES)
+    this.allowance = this.burst
+  }
+
   async take (n: number, signal: AbortSignal): Promise<void> {
     if (this.rate <= 0) return
     for (;;) {
       const now = Date.now()
-      this.allowance = Math.min(this.rate, this.allowance + (now - this.last) * this.rate / 1000)
+      this.allowance = Math.min(this.burst, this.allowance + (now - this.last) * this.rate / 1000)
       this.last = now
-      if (this.allowance >= n || this.allowance >= this.rate) { this.allowance -= n; return }
+      if (this.allowance >= n) { this.allowance -= n; return }
       await delay(Math.ceil((n - this.allowance) * 1000 / this.rate), { signal })
     }
   }
