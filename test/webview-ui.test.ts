@@ -326,6 +326,21 @@ test('when the node goes away the page shows a readable message, not a blank pag
   await shot('node-gone')
 })
 
+test('a restarted node (new token) is explained on the page; its new URL works again', async () => {
+  const port = new URL(uiUrl(a)).port
+  const oldUrl = uiUrl(a)
+  a = startDaemon(a.dir, '--sample-catalog', '--api-port', port)
+  await waitFor('node A back', () => a.output().includes('Web UI:'), 60_000)
+  assert.notEqual(uiUrl(a), oldUrl, 'a new token')
+  const banner = page.locator('#connection-banner')
+  await waitFor('the page explains the new token', async () => /no longer accepts this page's access token/.test(await banner.innerText().catch(() => '')), 30_000, 300)
+  await shot('node-restarted')
+  await page.goto(uiUrl(a))
+  await page.getByRole('tab', { name: 'Mesh' }).click()
+  await page.locator('[data-figure="Peers"] dd').waitFor()
+  assert.equal(await page.locator('#connection-banner').count(), 0)
+})
+
 test('no console errors, CSP violations or non-loopback requests', () => {
   // Errors from the last test (the node was stopped on purpose) are expected network failures.
   const unexpected = consoleProblems.filter(m => !/Failed to load resource|ERR_CONNECTION_REFUSED|net::/i.test(m))

@@ -1,7 +1,7 @@
 // Marketplace: describe what you are building, watch results stream in (this node first, then peers),
 // open one for its details, install it, or publish your own.
 import { LitElement, html, nothing, type TemplateResult } from 'lit'
-import { installRef, type AdapterResult, type MeshClient, type MeshStatusView, type ProgressRecord, type SearchRecord } from './protocol'
+import { installRef, isCid, type AdapterResult, type MeshClient, type MeshStatusView, type ProgressRecord, type SearchRecord } from './protocol'
 import { errorText, formatBytes, formatNumber, humanise, shortId } from './format'
 
 interface SearchState {
@@ -293,7 +293,7 @@ export class MarketplacePage extends LitElement {
           <dt>Specializations</dt><dd>${r.specializations.length === 0 ? '—' : r.specializations.map(t => html`<span class="tag">${t}</span>`)}</dd>
           <dt>Capabilities</dt><dd>${r.capabilities.length === 0 ? '—' : r.capabilities.map(t => html`<span class="tag">${t}</span>`)}</dd>
           ${r.domain !== undefined ? html`<dt>Domain</dt><dd>${r.domain}</dd>` : nothing}
-          <dt>CID</dt><dd class="mono">${r.contentHash}</dd>
+          <dt>${isCid(r.contentHash) ? 'CID' : 'Content hash'}</dt><dd class="mono">${r.contentHash}</dd>
           <dt>Publisher</dt><dd class="mono" title=${r.publisher}>${r.publisher}</dd>
           <dt>Providers</dt><dd>${hostCount(r) === 0 ? '—' : html`<ul class="providers">
             ${r.location === 'local' ? html`<li>this node</li>` : nothing}
@@ -359,7 +359,13 @@ function hostCount (r: AdapterResult): number {
 function describeDone (rec: Record<string, unknown>): string {
   // Install: { results: [{ name, version, cid, dir, alreadyInstalled }] }; publish: { name, version, cid, … }.
   if (Array.isArray(rec.results)) {
-    const lines = (rec.results as Array<Record<string, unknown>>).map(r => `${r.alreadyInstalled === true ? 'Already installed' : 'Installed'} ${String(r.name ?? '')} ${String(r.version ?? '')} into ${String(r.dir ?? '')}`)
+    const lines = (rec.results as Array<Record<string, unknown>>).map(r => {
+      let line = `${r.alreadyInstalled === true ? 'Already installed' : 'Installed'} ${String(r.name ?? '')} ${String(r.version ?? '')} into ${String(r.dir ?? '')}`
+      const pay = r.payment as { host?: string, amount?: number, priced?: boolean, balance?: number, error?: string } | undefined
+      if (pay?.error !== undefined) line += ` (not paid: ${pay.error})`
+      else if (typeof pay?.amount === 'number') line += `; paid ${pay.amount} token${pay.amount === 1 ? '' : 's'} to ${shortId(pay.host ?? '')}${pay.priced === false ? ' (unpriced: 1 token per MB)' : ''}, balance ${String(pay.balance)} tokens`
+      return line
+    })
     return lines.length > 0 ? `${lines.join('. ')}.` : 'Nothing to install.'
   }
   if (typeof rec.cid === 'string') return `Published ${String(rec.name ?? '')} ${String(rec.version ?? '')} — CID ${rec.cid}.`

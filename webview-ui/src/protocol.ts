@@ -109,9 +109,14 @@ export interface PublishRequest {
   price?: number
 }
 
+/** CIDv0 (`Qm…`) or base32 CIDv1 (`b…`); a `sha256-…` content hash is not one. */
+export function isCid (s: string): boolean {
+  return /^(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{58,120})$/.test(s)
+}
+
 /** The install reference of a result: its content CID when it has one, else `id@version`. */
 export function installRef (r: Pick<AdapterResult, 'contentHash' | 'id' | 'version'>): string {
-  return /^(Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{50,})$/.test(r.contentHash) ? r.contentHash : `${r.id}@${r.version}`
+  return isCid(r.contentHash) ? r.contentHash : `${r.id}@${r.version}`
 }
 
 /** `GET /api/wallet/stats` (amounts in tokens). */
