@@ -46,9 +46,10 @@ export function toInstalled (v: unknown): InstalledAdapter | undefined {
   const r = v as Record<string, unknown>
   const manifest = typeof r.manifest === 'object' && r.manifest !== null ? r.manifest as Record<string, unknown> : undefined
   const s = (x: unknown): string | undefined => typeof x === 'string' ? x : undefined
-  const name = s(r.name) ?? s(manifest?.name) ?? s(r.id) ?? s(manifest?.id)
+  // Lockfile entries carry the adapter id as `name` and its display name as `title`.
+  const name = s(r.title) ?? s(manifest?.name) ?? s(r.name) ?? s(r.id) ?? s(manifest?.id)
   if (name === undefined) return undefined
-  return { name, id: s(r.id) ?? s(manifest?.id), version: s(r.version) ?? s(manifest?.version), cid: s(r.cid) ?? s(r.contentHash) ?? s(manifest?.contentHash), path: s(r.path) ?? s(r.dir) }
+  return { name, id: s(r.id) ?? s(manifest?.id) ?? s(r.name), version: s(r.version) ?? s(manifest?.version), cid: s(r.cid) ?? s(r.contentHash) ?? s(manifest?.contentHash), path: s(r.path) ?? s(r.dir) }
 }
 
 /** CIDv0 (`Qm…`) or base32 CIDv1 (`b…`); anything else (a `sha256-…` content hash) is not a CID. */
