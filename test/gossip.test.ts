@@ -157,7 +157,7 @@ test('forged, mis-embedded, oversized and malformed catalog messages are dropped
     const evil4 = await node({ gossipMs: 0, bootstrap: [tcpAddr(a)] })
     nodes.push(evil4)
     await waitFor('evil4 connected', () => connectedTo(evil4, a))
-    const ask = { type: 'changes', epoch: null, since: 0, limit: 10, from: { epoch: 'abcdefgh', head: 0 } }
+    const ask = { type: 'changes', epoch: null, since: 0, limit: 10, from: { epoch: 'abcdefgh', head: 0, root: 'AAAAAAAAAAAA' } }
     await Promise.all(Array.from({ length: 25 }, () => sendRaw(evil4, a, enc(ask))))
     assert.ok(a.drops.get('catalog', 'rate-limited') >= 10, `rate-limited: ${a.drops.get('catalog', 'rate-limited')}`)
 

@@ -201,7 +201,11 @@ export class CatalogGossip {
     let cursor = this.cursors.get(id) ?? { epoch: null, since: 0 }
     let budget = this.init.maxPullPerRound ?? DEFAULT_MAX_PULL_PER_ROUND
     for (let page = 0; page < 20; page++) {
-      const res = await this.call(peer, { type: 'changes', epoch: cursor.epoch, since: cursor.since, limit: MAX_IDS_PER_PAGE, from: { epoch: this.log.epoch, head: this.log.head } }, ChangesResponse)
+      const res = await this.call(peer, { type: 'changes', epoch: cursor.epoch, since: cursor.since, limit: MAX_IDS_PER_PAGE, from: { epoch: this.log.epoch, head: this.log.head, root: this.log.root } }, ChangesResponse)
+      if (res.same === true) {
+        this.cursors.set(id, { epoch: res.epoch, since: res.head })
+        return
+      }
       if (res.epoch !== cursor.epoch) cursor = { epoch: res.epoch, since: 0 }
       const missing: Array<[string, number, 0 | 1]> = []
       const seen: string[] = []
@@ -268,9 +272,10 @@ export class CatalogGossip {
 
   private async answer (req: CatalogRequest, peer: PeerId): Promise<unknown> {
     if (req.type === 'changes') {
+      this.maybePullBack(peer, req.from)
+      if (req.from.root === this.log.root) return this.charge(peer, { epoch: this.log.epoch, head: this.log.head, ids: [], more: false, same: true as const })
       const since = req.epoch === this.log.epoch ? req.since : 0
       const page = this.log.since(since, req.limit)
-      this.maybePullBack(peer, req.from)
       return this.charge(peer, { epoch: this.log.epoch, head: this.log.head, ids: page.records.map(r => [r.id, r.seq, r.local ? 1 : 0]), more: page.more })
     }
     if (req.type === 'fetch') {
@@ -288,9 +293,9 @@ export class CatalogGossip {
   }
 
   /** The asker's log moved past what we synced from it: pull back soon (both directions stay in sync). */
-  private maybePullBack (peer: PeerId, from: { epoch: string, head: number }): void {
+  private maybePullBack (peer: PeerId, from: { epoch: string, head: number, root: string }): void {
     const id = peer.toString()
-    if (!this.init.isNeighbour(id) || this.pulling.has(id)) return
+    if (!this.init.isNeighbour(id) || this.pulling.has(id) || from.root === this.log.root) return
     const c = this.cursors.get(id)
     if (c !== undefined && c.epoch === from.epoch && c.since >= from.head) return
     setTimeout(() => { void this.exchange(peer) }, 50).unref()

@@ -8,11 +8,19 @@ export interface ChangeRecord { id: string, key: string, seq: number, local: boo
 export class ChangeLog {
   readonly epoch = randomBytes(8).toString('base64url')
   private seq = 0
+  /** XOR of every held release id: equal roots mean equal sets, whatever the order they arrived in. */
+  private readonly xor = new Uint8Array(9)
   /** Map order = seq order: a re-recorded release moves to the end. */
   private readonly byKey = new Map<string, ChangeRecord>()
   private readonly byId = new Map<string, ChangeRecord>()
 
   get head (): number { return this.seq }
+  get root (): string { return Buffer.from(this.xor).toString('base64url') }
+
+  private fold (id: string): void {
+    const b = Buffer.from(id, 'base64url')
+    for (let i = 0; i < this.xor.length && i < b.length; i++) this.xor[i] ^= b[i]
+  }
   get size (): number { return this.byKey.size }
 
   record (key: string, id: string, local: boolean): void {
@@ -21,7 +29,9 @@ export class ChangeLog {
       if (prev.id === id && prev.local === local) return
       this.byKey.delete(key)
       this.byId.delete(prev.id)
+      this.fold(prev.id)
     }
+    this.fold(id)
     const rec = { id, key, seq: ++this.seq, local }
     this.byKey.set(key, rec)
     this.byId.set(id, rec)
@@ -32,6 +42,7 @@ export class ChangeLog {
     if (prev === undefined) return
     this.byKey.delete(key)
     this.byId.delete(prev.id)
+    this.fold(prev.id)
   }
 
   has (id: string): boolean { return this.byId.has(id) }

@@ -6,7 +6,12 @@ const ReleaseId = z.string().regex(/^[A-Za-z0-9_-]{12}$/)
 const Epoch = z.string().regex(/^[A-Za-z0-9_-]{6,32}$/)
 
 /** Where the asker's own change log stands, so the answerer can tell whether to pull back. */
-const Position = z.object({ epoch: Epoch, head: z.number().int().nonnegative() }).strict()
+const Position = z.object({
+  epoch: Epoch,
+  head: z.number().int().nonnegative(),
+  /** XOR of the asker's release ids: when it equals ours, both hold the same set and nothing is listed. */
+  root: z.string().regex(/^[A-Za-z0-9_-]{12}$/)
+}).strict()
 
 export const CatalogRequest = z.discriminatedUnion('type', [
   z.object({
@@ -35,7 +40,9 @@ export const ChangesResponse = z.object({
   head: z.number().int().nonnegative(),
   /** [releaseId, seq, held locally by the answerer (1) or cached (0)] */
   ids: z.array(z.tuple([ReleaseId, z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1)])])).max(MAX_IDS_PER_PAGE),
-  more: z.boolean()
+  more: z.boolean(),
+  /** Both sides hold the same set: the asker may move its cursor to `head`. */
+  same: z.literal(true).optional()
 }).strict()
 export type ChangesResponse = z.infer<typeof ChangesResponse>
 
