@@ -5,7 +5,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { MeshNode } from '../src/node/mesh-node'
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
 import {
-  blockBody, computeBlockHash, createSigner, sealBlock, solveJoinPow, tokens, verifyJoinPow, GENESIS_PREV, NEW_USER_GRANT,
+  blockBody, computeBlockHash, createSigner, openLedger, sealBlock, solveJoinPow, tokens, verifyJoinPow, GENESIS_PREV, NEW_USER_GRANT,
   type Block, type BlockBody
 } from '../src/node/ledger'
 import { connectedTo, startTestNode, stopAll, tcpAddr, waitFor } from './helpers/mesh'
@@ -186,5 +186,49 @@ describe('ledger on the network (three nodes)', () => {
     assert.ok(C.ledger.balance() <= cBalance + tokens(30), 'C was not paid by the later block')
     assert.equal(C.ledger.pendingPayments().filter(p => p.account === ids.a).length, 0)
     assert.equal((c.status().features.ledger as { forked: string[] }).forked.includes(ids.a), true)
+  })
+})
+
+describe('catch-up', () => {
+  const nodes: MeshNode[] = []
+  after(async () => { await stopAll(nodes) })
+
+  test('a new node fetches every chain a peer holds (more accounts than one request carries), in the exchange that follows the connection', async () => {
+    // No sync timer: the exchange on connect and its follow-ups must get everything.
+    const feature = (): LedgerFeature => ledgerFeature({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 0, settleDelayMs: 200 })
+    const a = await startTestNode({ features: [feature()] })
+    nodes.push(a)
+    const A = ledgerOf(a)
+    await A.join()
+    // 100 accounts, each paying the next twice; every payment received: 600 blocks, receives depending on other chains.
+    const ledgers = []
+    for (let i = 0; i < 100; i++) {
+      const l = await openLedger({ privateKey: await generateKeyPair('Ed25519'), minJoinDifficulty: DIFFICULTY })
+      await l.join()
+      ledgers.push(l)
+    }
+    for (let i = 0; i < 100; i++) await ledgers[i].ingest([...ledgers[(i + 1) % 100].chain()])
+    const sends = []
+    for (let i = 0; i < 100; i++) {
+      await ledgers[i].send(ledgers[(i + 1) % 100].account, tokens(1))
+      await ledgers[i].send(ledgers[(i + 1) % 100].account, tokens(1))
+      sends.push([...ledgers[i].chain()])
+    }
+    for (let i = 0; i < 100; i++) {
+      await ledgers[(i + 1) % 100].ingest(sends[i])
+      assert.equal((await ledgers[(i + 1) % 100].acceptPayments()).length, 2)
+    }
+    await A.ledger.ingest(sends.flat())
+    const rest = await A.ledger.ingest(ledgers.flatMap(l => [...l.chain()]))
+    assert.equal(rest.accepted.length, 200)
+    assert.equal(A.ledger.accounts().length, 101)
+
+    const b = await startTestNode({ features: [feature()], bootstrap: [tcpAddr(a)] })
+    nodes.push(b)
+    const B = ledgerOf(b)
+    await waitFor('A and B hold the same chains', () => B.headsDigest() === A.headsDigest(), 30_000)
+    assert.equal(B.ledger.accounts().length, 102)
+    for (const l of ledgers.slice(0, 5)) assert.equal(B.ledger.balance(l.account), tokens(100))
+    assert.equal(b.drops.total('ledger'), 0, 'nothing held against A on the way (blocks that arrived before the chain they depend on were retried)')
   })
 })

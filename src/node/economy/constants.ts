@@ -26,8 +26,10 @@ export const LEDGER_RATE_PER_SECOND = 50
 export const DEFAULT_SYNC_INTERVAL_MS = 10_000
 /** Neighbours asked per sync round. */
 export const SYNC_FANOUT = 3
-/** Most ranges (accounts) fetched from one peer per round; the rest in the next round. */
-export const MAX_RANGES_PER_ROUND = 64
+/** Most ranges (accounts) one `ranges` request asks for. */
+export const MAX_RANGES_PER_REQUEST = 64
+/** Most diverged chains scanned with one peer per round; the rest in the next round. */
+export const MAX_CONFLICTS_PER_ROUND = 16
 /** Most blocks fetched from one peer per round. */
 export const MAX_BLOCKS_PER_ROUND = 4_096
 /** Most blocks read from a remote copy while looking for where it diverged from ours. */

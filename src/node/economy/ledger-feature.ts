@@ -34,10 +34,10 @@ import { combineSignals, type AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import {
   DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
-  LEDGER_TOPIC, MAX_BLOCKS_PER_MESSAGE, MAX_BLOCKS_PER_ROUND, MAX_DIVERGENCE_SCAN, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE,
-  MAX_RANGES_PER_ROUND, SYNC_FANOUT
+  LEDGER_TOPIC, MAX_BLOCKS_PER_MESSAGE, MAX_BLOCKS_PER_ROUND, MAX_CONFLICTS_PER_ROUND, MAX_DIVERGENCE_SCAN, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE,
+  MAX_RANGES_PER_REQUEST, SYNC_FANOUT
 } from './constants'
-import { BlocksResponse, HeadsResponse, LedgerGossip, LedgerRequest, ProofResponse, PushResponse, ReceiptResponse } from './protocol'
+import { BlocksResponse, HeadsResponse, LedgerGossip, LedgerRequest, ProofResponse, PushResponse, RangesResponse, ReceiptResponse } from './protocol'
 import { registerWalletRoutes } from './routes'
 
 export interface LedgerFeatureInit {
@@ -119,7 +119,7 @@ export class LedgerFeature implements MeshFeature {
   private settling: Promise<void> = Promise.resolve()
   private readonly proofsFromNetwork = new Set<string>()
   private readonly queued = new Map<string, Promise<SyncReport>>()
-  private readonly counters = { rounds: 0, blocksFetched: 0, pushesReceived: 0, pushesSent: 0, gossipReceived: 0, proofsPublished: 0, lastRoundAt: 0 }
+  private readonly counters = { rounds: 0, blocksFetched: 0, pushesReceived: 0, pushesSent: 0, gossipReceived: 0, proofsPublished: 0, syncErrors: 0, lastRoundAt: 0 }
 
   constructor (private readonly init: LedgerFeatureInit = {}) {
     const env = Number(process.env[DIFFICULTY_ENV])
@@ -168,7 +168,7 @@ export class LedgerFeature implements MeshFeature {
 
     // A new neighbour: exchange heads once it has identified (and registered our protocol).
     const onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
-      if (evt.detail.protocols.includes(LEDGER_PROTOCOL)) void this.syncWith(evt.detail.peerId).catch(() => {})
+      if (evt.detail.protocols.includes(LEDGER_PROTOCOL)) void this.syncWith(evt.detail.peerId).catch(err => this.syncFailed(evt.detail.peerId, err))
     }
     libp2p.addEventListener('peer:identify', onIdentify)
     this.unsubscribe.push(() => libp2p.removeEventListener('peer:identify', onIdentify))
@@ -399,8 +399,13 @@ export class LedgerFeature implements MeshFeature {
     if (this.node?.state !== 'started') return []
     this.counters.rounds++
     this.counters.lastRoundAt = Date.now()
-    const out = await Promise.allSettled(this.syncPeers(SYNC_FANOUT).map(async p => await this.syncWith(p)))
+    const out = await Promise.allSettled(this.syncPeers(SYNC_FANOUT).map(async p => await this.syncWith(p).catch(err => { this.syncFailed(p, err); throw err })))
     return out.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
+  }
+
+  private syncFailed (peer: PeerId, err: unknown): void {
+    this.counters.syncErrors++
+    if (this.node?.shutdownSignal.aborted !== true) this.log?.debug(`ledger sync with ${peer.toString().slice(-8)}: ${errorMessage(err)}`)
   }
 
   /** Exchanges heads with `peer` and fetches what it has that we lack (bounded). One at a time per peer. */
@@ -433,22 +438,71 @@ export class LedgerFeature implements MeshFeature {
     if (res.heads === undefined) { report.same = true; return report }
     const diff = diffHeads(this.liveHeads(), res.heads)
     let budget = MAX_BLOCKS_PER_ROUND
-    const work = [
-      ...diff.conflicts.map(c => ({ account: c.account, conflict: true })),
-      ...diff.want.map(w => ({ account: w.account, conflict: false }))
-    ].filter(w => !ledger.isForked(w.account)).slice(0, MAX_RANGES_PER_ROUND)
-    for (const w of work) {
-      if (budget <= 0) break
-      const r = w.conflict
-        ? await this.scanChain(peer, w.account, { ...options, fromStart: true })
-        : await this.fetchChain(peer, w.account, { ...options, budget })
+    const add = (r: ChainFetch): void => {
       budget -= r.fetched
       report.fetched += r.fetched
       report.accepted += r.accepted
       report.rejected += r.rejected.length
       report.proofs += r.proofs
     }
+    const conflicts = diff.conflicts.filter(c => !ledger.isForked(c.account))
+    for (const c of conflicts.slice(0, MAX_CONFLICTS_PER_ROUND)) add(await this.scanChain(peer, c.account, { ...options, fromStart: true }))
+    let pending = diff.want.map(w => w.account).filter(a => !ledger.isForked(a))
+    while (pending.length > 0 && budget > 0) {
+      const batch = pending.slice(0, MAX_RANGES_PER_REQUEST)
+      const r = await this.fetchRanges(peer, batch, Math.min(MAX_BLOCKS_PER_MESSAGE, budget + batch.length), options)
+      add(r)
+      if (r.fetched === 0) break
+      pending = [...r.more, ...pending.slice(batch.length)]
+    }
+    // More to do than one round allows (a node catching up): go on shortly instead of at the next tick.
+    if ((pending.length > 0 || conflicts.length > MAX_CONFLICTS_PER_ROUND) && report.fetched > 0 && this.node?.state === 'started') {
+      setTimeout(() => { void this.syncWith(peer).catch(err => this.syncFailed(peer, err)) }, 50).unref()
+    }
     return report
+  }
+
+  /**
+   * Fetches the blocks after our heads of several accounts in one request, each range starting one block
+   * early to detect divergence (as fetchChain does), and ingests them in one batch. Returns the accounts
+   * that made progress but have more to fetch.
+   */
+  private async fetchRanges (peer: PeerId, accounts: string[], limit: number, options: AbortOptions): Promise<ChainFetch & { more: string[] }> {
+    const ledger = this.ledger
+    const heads = new Map(accounts.map(a => [a, ledger.head(a)]))
+    const res = await this.ask(peer, {
+      type: 'ranges',
+      ranges: accounts.map(account => ({ account, afterSeq: (heads.get(account)?.seq ?? 0) - 1 })),
+      limit
+    }, RangesResponse, options)
+    this.counters.blocksFetched += res.blocks.length
+    const total: ChainFetch & { more: string[] } = { fetched: res.blocks.length, accepted: 0, rejected: [], proofs: 0, more: [] }
+    const diverged = new Set<string>()
+    const keep: unknown[] = []
+    for (const raw of res.blocks.map(decodeText)) {
+      const b = parseBlock(raw)
+      if (b.ok) {
+        const head = heads.get(b.value.account)
+        if (diverged.has(b.value.account)) continue
+        if (head != null && b.value.seq === head.seq) {
+          if (b.value.hash !== head.hash) diverged.add(b.value.account)
+          continue
+        }
+      }
+      keep.push(raw)
+    }
+    if (keep.length > 0) {
+      const r = await this.ingestFrom(peer, keep, options)
+      total.accepted += r.accepted
+      total.rejected.push(...r.rejected)
+      total.proofs += r.proofs
+    }
+    for (const account of diverged) merge(total, await this.scanChain(peer, account, { ...options, fromStart: true }))
+    // Ask again for ranges the answer had no room for, and for those that moved (not for ones refused).
+    const answered = new Set<string>()
+    for (const raw of keep) { const b = parseBlock(raw); if (b.ok) answered.add(b.value.account) }
+    total.more = res.more.filter(a => accounts.includes(a) && !diverged.has(a) && (!answered.has(a) || (ledger.head(a)?.seq ?? -1) > (heads.get(a)?.seq ?? -1)))
+    return total
   }
 
   /**
@@ -745,6 +799,20 @@ export class LedgerFeature implements MeshFeature {
       }
       case 'blocks':
         return { blocks: ledger.blocksAfter(req.account, req.afterSeq, req.limit).map(b => Buffer.from(encodeBlock(b)).toString('utf8')) }
+      case 'ranges': {
+        const blocks: string[] = []
+        const more: string[] = []
+        for (const r of req.ranges) {
+          const room = req.limit - blocks.length
+          const head = ledger.head(r.account)
+          if (head == null || head.seq <= r.afterSeq) continue
+          if (room <= 0) { more.push(r.account); continue }
+          const got = ledger.blocksAfter(r.account, r.afterSeq, room)
+          for (const b of got) blocks.push(Buffer.from(encodeBlock(b)).toString('utf8'))
+          if (got.length > 0 && got[got.length - 1].seq < head.seq) more.push(r.account)
+        }
+        return { blocks, more }
+      }
       case 'push':
         return await this.onPush(peer, req.blocks)
       case 'proof':

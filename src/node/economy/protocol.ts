@@ -3,7 +3,7 @@
 // judged by the ledger, a bad one is rejected alone (its frame is not).
 import { z } from 'zod'
 import { ACCOUNT_RE, doubleSpendProofSchema, relayReceiptSchema } from '../ledger'
-import { MAX_BLOCK_BYTES, MAX_BLOCKS_PER_MESSAGE, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE } from './constants'
+import { MAX_BLOCK_BYTES, MAX_BLOCKS_PER_MESSAGE, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE, MAX_RANGES_PER_REQUEST } from './constants'
 
 const account = z.string().regex(ACCOUNT_RE)
 const hashHex = z.string().regex(/^[0-9a-f]{64}$/)
@@ -17,6 +17,12 @@ export const LedgerRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('heads'), digest: hashHex }),
   /** `blocksAfter(account, afterSeq, limit)`. */
   z.strictObject({ type: z.literal('blocks'), account, afterSeq: seq, limit: z.int().min(1).max(MAX_BLOCKS_PER_MESSAGE) }),
+  /** Several ranges at once (catch-up of many accounts): at most `limit` blocks in all, ranges in order. */
+  z.strictObject({
+    type: z.literal('ranges'),
+    ranges: z.array(z.strictObject({ account, afterSeq: seq })).min(1).max(MAX_RANGES_PER_REQUEST),
+    limit: z.int().min(1).max(MAX_BLOCKS_PER_MESSAGE)
+  }),
   /** New blocks handed to a peer directly (a payment to its payee), oldest first. */
   z.strictObject({ type: z.literal('push'), blocks: z.array(blockText).min(1).max(MAX_BLOCKS_PER_MESSAGE) }),
   /** The double-spend proof of an account. */
@@ -34,6 +40,11 @@ export const HeadsResponse = z.strictObject({
   forked: z.array(account).max(MAX_FORKED_PER_MESSAGE).optional()
 })
 export const BlocksResponse = z.strictObject({ blocks: z.array(blockText).max(MAX_BLOCKS_PER_MESSAGE) })
+export const RangesResponse = z.strictObject({
+  blocks: z.array(blockText).max(MAX_BLOCKS_PER_MESSAGE),
+  /** Accounts whose range did not fit (ask again from where the answer stopped). */
+  more: z.array(account).max(MAX_RANGES_PER_REQUEST)
+})
 export const PushResponse = z.strictObject({
   accepted: z.int().min(0),
   rejected: z.array(z.strictObject({ reason: z.string().max(64), account: z.string().max(128).optional(), seq: z.int().optional(), detail: z.string().max(300).optional() })).max(MAX_BLOCKS_PER_MESSAGE)
