@@ -145,6 +145,11 @@ export class MeshPage extends LitElement {
     this.styleGraph()
     this.cy.layout({ name: 'cose', animate: false, padding: 30, randomize: false, nodeRepulsion: () => 8000, idealEdgeLength: () => 90 }).run()
     this.cy.fit(undefined, 30)
+    // A small mesh would be blown up to fill the box: keep nodes and labels at a readable size.
+    if (this.cy.zoom() > 1.2) {
+      this.cy.zoom(1.2)
+      this.cy.center()
+    }
     container.dataset.nodes = String(this.cy.nodes().length)
     container.dataset.edges = String(this.cy.edges().length)
   }
