@@ -13,6 +13,8 @@ export const MAX_HEADS_PER_MESSAGE = 10_000
 export const MAX_FORKED_PER_MESSAGE = 1_000
 /** Largest frame: 256 blocks of up to ~3 kB, or 10,000 heads of ~140 B. */
 export const LEDGER_MAX_BYTES = 2 * 1024 * 1024
+/** Largest gossip message (a heads list or a double-spend proof of two blocks). */
+export const MAX_GOSSIP_BYTES = 64 * 1024
 /** Largest block on the wire (canonical JSON), far above any valid block (~1–3 kB). */
 export const MAX_BLOCK_BYTES = 16 * 1024
 export const LEDGER_TIMEOUT_MS = 10_000

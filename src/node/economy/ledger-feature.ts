@@ -17,11 +17,12 @@
 //   chain (`needs`) fetch it from the same peer and are retried once.
 import path from 'node:path'
 import { RateLimiter } from '@libp2p/utils'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { z } from 'zod'
 import {
-  diffHeads, encodeBlock, sha256Hex, formatTokens, isAccountId, openLedger, parseBlock, receiptHash, DEFAULT_JOIN_DIFFICULTY,
+  diffHeads, encodeBlock, sha256Hex, verifyDoubleSpendProof, formatTokens, isAccountId, openLedger, parseBlock, receiptHash, DEFAULT_JOIN_DIFFICULTY,
   InsufficientBalanceError, NotJoinedError, UnknownPeerError,
   type Block, type ChainHead, type ChargeBlock, type DownloadReceipt, type RelayReceipt, type RewardBlock, type HistoryEntry, type IngestResult, type JoinBlock, type Ledger, type SendBlock
 } from '../ledger'
@@ -33,7 +34,7 @@ import { request, serve, type BadMessageReason } from '../transport/rpc'
 import { combineSignals, type AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import {
-  DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
+  DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, MAX_GOSSIP_BYTES, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
   LEDGER_TOPIC, MAX_BLOCKS_PER_MESSAGE, MAX_BLOCKS_PER_ROUND, MAX_CONFLICTS_PER_ROUND, MAX_DIVERGENCE_SCAN, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE,
   MAX_RANGES_PER_REQUEST, SYNC_FANOUT
 } from './constants'
@@ -117,6 +118,7 @@ export class LedgerFeature implements MeshFeature {
   private headsTimer?: NodeJS.Timeout
   private settleTimer?: NodeJS.Timeout
   private settling: Promise<void> = Promise.resolve()
+  private stopped = false
   private readonly proofsFromNetwork = new Set<string>()
   private readonly queued = new Map<string, Promise<SyncReport>>()
   private readonly counters = { rounds: 0, blocksFetched: 0, pushesReceived: 0, pushesSent: 0, gossipReceived: 0, proofsPublished: 0, syncErrors: 0, lastRoundAt: 0 }
@@ -156,6 +158,10 @@ export class LedgerFeature implements MeshFeature {
       }
     })
     const pubsub = libp2p.services.pubsub
+    // Invalid messages (bad shape, a proof that does not verify) are neither delivered nor forwarded, and
+    // count against their sender's gossipsub score.
+    pubsub.topicValidators.set(LEDGER_TOPIC, (_from, msg) => this.validateGossip(msg.data))
+    this.unsubscribe.push(() => pubsub.topicValidators.delete(LEDGER_TOPIC))
     pubsub.subscribe(LEDGER_TOPIC)
     const onGossip = (evt: CustomEvent<{ propagationSource: PeerId, msg: { topic: string, data: Uint8Array, type: string, from?: PeerId } }>): void => {
       const { msg, propagationSource } = evt.detail
@@ -192,6 +198,7 @@ export class LedgerFeature implements MeshFeature {
   }
 
   async stop (): Promise<void> {
+    this.stopped = true
     clearInterval(this.timer)
     clearTimeout(this.headsTimer)
     clearTimeout(this.settleTimer)
@@ -411,6 +418,7 @@ export class LedgerFeature implements MeshFeature {
   /** Exchanges heads with `peer` and fetches what it has that we lack (bounded). One at a time per peer. */
   async syncWith (peer: PeerId, options: AbortOptions = {}): Promise<SyncReport> {
     const key = peer.toString()
+    if (this.stopped) return { peer: key, same: false, fetched: 0, accepted: 0, rejected: 0, proofs: 0 }
     const running = this.inFlight.get(key)
     if (running !== undefined) {
       // Heads may have moved since that exchange started: run once more after it (one follow-up at most).
@@ -660,6 +668,19 @@ export class LedgerFeature implements MeshFeature {
     } catch (err) {
       this.log?.debug(`ledger publish: ${errorMessage(err)}`)
     }
+  }
+
+  private validateGossip (data: Uint8Array): TopicValidatorResult {
+    const reject = (reason: string): TopicValidatorResult => { this.node?.drops.add('ledger-gossip', reason); return TopicValidatorResult.Reject }
+    if (data.byteLength > MAX_GOSSIP_BYTES) return reject('oversized')
+    let msg: LedgerGossip
+    try {
+      msg = LedgerGossip.parse(JSON.parse(Buffer.from(data).toString('utf8')))
+    } catch {
+      return reject('malformed')
+    }
+    if (msg.type === 'proof' && !verifyDoubleSpendProof(msg.proof).ok) return reject('bad-proof')
+    return TopicValidatorResult.Accept
   }
 
   private async onGossip (data: Uint8Array, origin: PeerId, via: PeerId): Promise<void> {
