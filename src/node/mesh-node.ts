@@ -297,7 +297,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     if (this._state !== 'started' || this.bootstrapper === undefined) return
     try {
       if (this.libp2p.getPeers().length === 0) {
-        this.lastBootstrap = await this.bootstrapper.run()
+        this.lastBootstrap = await this.bootstrapper.run({ quiet: true })
         this.safeDispatchEvent('bootstrap', { detail: this.lastBootstrap })
       } else if ((this.neighbourSet?.size ?? 0) < (this.neighbourSet?.max ?? 0)) {
         await this.bootstrapper.runPex()

@@ -87,9 +87,14 @@ export class Bootstrapper {
       .finally(() => this.mdnsDialing.delete(id))
   }
 
-  /** Runs every strategy once and reports; never throws. */
-  async run (): Promise<BootstrapReport> {
-    const { log } = this.init
+  /**
+   * Runs every strategy once and reports; never throws. `quiet` (the periodic re-runs while the node
+   * has no peers) logs at debug level unless peers were found.
+   */
+  async run (options: { quiet?: boolean } = {}): Promise<BootstrapReport> {
+    const base = this.init.log
+    const loud = options.quiet !== true
+    const log = { info: (m: string) => loud ? base.info(m) : base.debug(m), warn: (m: string) => loud ? base.warn(m) : base.debug(m) }
     const startedAt = Date.now()
     log.info('Bootstrapping mesh network...')
     const first = await Promise.all([
@@ -104,8 +109,8 @@ export class Bootstrapper {
       for (const p of r.problems) log.warn(`  ${p}`)
     }
     const before = this.init.libp2p.getPeers().length
-    if (before > 0) log.info(`✅ Bootstrap successful: connected to ${before} peer${before === 1 ? '' : 's'}`)
-    else log.warn('No peers yet: waiting for mDNS, cached peers or others to connect (add one with `continuum mesh connect <address>`)')
+    if (before > 0) base.info(`✅ Bootstrap successful: connected to ${before} peer${before === 1 ? '' : 's'}`)
+    else log.warn(`No peers yet: waiting for ${this.init.mdns ? 'mDNS or ' : ''}other nodes to connect (add one with \`continuum mesh connect <address>\`)`)
     const pex = await this.runPex()
     log.info(pex.summary)
     reports.push(pex)
