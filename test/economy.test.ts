@@ -111,7 +111,7 @@ describe('ledger on the network (three nodes)', () => {
     assert.equal(C.ledger.balance(), before + tokens(0.03))
   })
 
-  test('tampered, re-signed, replayed, reordered, overdrawn and weak-PoW blocks are rejected with the reason, counted, and lower the sender\'s reputation', async () => {
+  test('tampered, re-signed, replayed, reordered, overdrawn, weak-PoW blocks and a receive without its send are rejected with the reason, counted, and lower the sender\'s reputation', async () => {
     const head = A.ledger.chain().at(-1)!
     const held = A.ledger.chain()[1]
     const signer = createSigner(a.privateKey)
@@ -128,8 +128,17 @@ describe('ledger on the network (three nodes)', () => {
     const weak = await solveJoinPow(newcomer.account, 1)
     const weakJoin = await sealBlock(newcomer, { v: 1, kind: 'join', account: newcomer.account, seq: 0, prev: GENESIS_PREV, time: weak.time, amount: NEW_USER_GRANT, balance: NEW_USER_GRANT, pow: { time: weak.time, nonce: weak.nonce, difficulty: 1 } })
 
+    // A receive of a payment that its payer's chain does not hold: signed by a throwaway account E that
+    // A controls, never published.
+    const e = createSigner(await generateKeyPair('Ed25519'))
+    const ePow = await solveJoinPow(e.account, DIFFICULTY)
+    const eJoin = await sealBlock(e, { v: 1, kind: 'join', account: e.account, seq: 0, prev: GENESIS_PREV, time: ePow.time, amount: NEW_USER_GRANT, balance: NEW_USER_GRANT, pow: { time: ePow.time, nonce: ePow.nonce, difficulty: ePow.difficulty } })
+    const eSend = await sealBlock(e, { ...next(eJoin, tokens(50), NEW_USER_GRANT - tokens(50)), kind: 'send', to: ids.a, memo: '' } as BlockBody)
+    const unfounded = await sealBlock(signer, { ...next(head, tokens(50), head.balance + tokens(50)), kind: 'receive', source: eSend } as BlockBody)
+
     const cases: Array<[string, Block]> = [
-      ['bad-hash', tampered], ['bad-signature', resigned], ['replay', held], ['out-of-order', reordered], ['overdraft', overdraft], ['pow-too-weak', weakJoin]
+      ['bad-hash', tampered], ['bad-signature', resigned], ['replay', held], ['out-of-order', reordered], ['overdraft', overdraft], ['pow-too-weak', weakJoin],
+      ['receive-without-send', unfounded]
     ]
     for (const [reason, block] of cases) {
       const res = await A.pushBlocks(b.peerId, [block])

@@ -589,9 +589,10 @@ export class LedgerFeature implements MeshFeature {
     const out = fromResult(r)
     const depth = options.depth ?? 0
     if (r.needs.length === 0 || depth >= 2) return out
+    let fetchFailed = false
     for (const need of r.needs.slice(0, 8)) {
-      if (need.account === from || ledger.isForked(need.account)) continue
-      await this.fetchChain(peer, need.account, { signal: options.signal, depth: depth + 1 }).catch(() => {})
+      if (ledger.isForked(need.account)) continue
+      await this.fetchChain(peer, need.account, { signal: options.signal, depth: depth + 1 }).catch(() => { fetchFailed = true })
     }
     // Retry what was not judged yet: blocks beyond the head of their chain.
     const retry = items.filter(item => {
@@ -600,6 +601,14 @@ export class LedgerFeature implements MeshFeature {
     })
     if (retry.length === 0) { out.rejected = out.rejected.filter(x => x.needs == null); return out }
     const again = await ledger.ingest(retry, { signal: options.signal, from })
+    // The sender validated these blocks before keeping them, so it holds what they depend on. Asked for
+    // it and still without it, the blocks are unfounded (a receive without its send, a reward for an
+    // unpaid download): now they count against the sender.
+    const unfounded = again.rejected.filter(x => x.needs != null)
+    if (unfounded.length > 0 && !fetchFailed && r.needs.length <= 8) {
+      for (const x of unfounded) this.node?.drops.add('ledger', x.reason)
+      await ledger.reportBadData(from).catch(() => {})
+    }
     return { fetched: 0, accepted: out.accepted + again.accepted.length, rejected: [...out.rejected.filter(x => x.needs == null && x.reason !== 'out-of-order'), ...again.rejected.map(toRejection)], proofs: out.proofs + again.proofs.length }
   }
 
