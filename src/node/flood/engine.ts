@@ -141,6 +141,8 @@ export interface FloodEngineStats {
   responsesSent: number
   responsesRelayed: number
   framesSent: number
+  /** Frames received and fully handled (dropped ones included). */
+  framesHandled: number
   searchesStarted: number
   activeSearches: number
 }
@@ -154,7 +156,7 @@ const MAX_VERIFICATIONS_PER_SEARCH = 1_000
 
 export class FloodEngine {
   readonly profiles: NeighbourProfiles
-  readonly stats: FloodEngineStats = { requestsProcessed: 0, duplicates: 0, forwarded: 0, responsesSent: 0, responsesRelayed: 0, framesSent: 0, searchesStarted: 0, activeSearches: 0 }
+  readonly stats: FloodEngineStats = { requestsProcessed: 0, duplicates: 0, forwarded: 0, responsesSent: 0, responsesRelayed: 0, framesSent: 0, framesHandled: 0, searchesStarted: 0, activeSearches: 0 }
   private readonly seen = new Map<string, number>()
   private readonly routes = new Map<string, Route>()
   private readonly sessions = new Map<string, FloodSession>()
@@ -177,6 +179,14 @@ export class FloodEngine {
   /** Handles one frame received from `from`. Never throws: bad frames are dropped and counted. */
   async receive (from: string, raw: unknown): Promise<void> {
     if (this.stopped) return
+    try {
+      await this.handle(from, raw)
+    } finally {
+      this.stats.framesHandled++
+    }
+  }
+
+  private async handle (from: string, raw: unknown): Promise<void> {
     this.init.tap?.(from, raw)
     if (!this.frameRate.admit(from, this.init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
     const parsed = FloodFrame.safeParse(raw)

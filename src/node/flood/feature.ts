@@ -85,7 +85,7 @@ export class FloodFeature implements NetworkSearchFeature {
   status (): FloodStatus {
     const e = this.service?.engine
     return {
-      ...(e?.stats ?? { requestsProcessed: 0, duplicates: 0, forwarded: 0, responsesSent: 0, responsesRelayed: 0, framesSent: 0, searchesStarted: 0, activeSearches: 0 }),
+      ...(e?.stats ?? { requestsProcessed: 0, duplicates: 0, forwarded: 0, responsesSent: 0, responsesRelayed: 0, framesSent: 0, framesHandled: 0, searchesStarted: 0, activeSearches: 0 }),
       strategy: e?.strategy ?? this.init.strategy ?? 'smart',
       profiledNeighbours: e?.profiles.size ?? 0
     }

@@ -45,6 +45,9 @@ export class NeighbourProfiles {
 
   forget (peer: string): void { this.learned.delete(peer) }
 
+  /** Forgets everything learned from responses (benchmarks compare strategies from the same start). */
+  resetLearned (): void { this.learned.clear() }
+
   known (peer: string): boolean {
     return (this.learned.get(peer)?.vectors.length ?? 0) > 0 || (this.fromCatalog.get(peer)?.vectors.length ?? 0) > 0
   }

@@ -1,5 +1,6 @@
-// Binds the flood engine to libp2p: one length-prefixed JSON frame per stream on
-// `/continuum/search/1.0.0`, sent only over existing connections (a response never dials anyone).
+// Binds the flood engine to libp2p: length-prefixed JSON frames on `/continuum/search/1.0.0`. Each
+// node keeps one outbound stream per peer it talks to and writes every frame on it (opening a stream
+// per frame cost more than the frame); frames go only over existing connections (never a dial).
 import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
@@ -32,6 +33,10 @@ export interface FloodServiceInit extends Partial<Pick<FloodEngineInit, 'strateg
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
+/** An inbound stream with no frame for this long is closed (the sender reopens one when needed). */
+const STREAM_IDLE_MS = 5 * 60_000
+
+interface Channel { stream: Stream, write: (bytes: Uint8Array) => Promise<void> }
 const DROP_PROTOCOL = 'flood'
 
 export class FloodService {
@@ -40,6 +45,7 @@ export class FloodService {
   private profileTimer?: NodeJS.Timeout
   private readonly vectorCache = new Map<string, Float32Array>()
   private readonly inflight = new Set<Promise<unknown>>()
+  private readonly outbound = new Map<string, Promise<Channel>>()
 
   constructor (private readonly init: FloodServiceInit) {
     const { drops, log } = init
@@ -79,47 +85,103 @@ export class FloodService {
   async stop (): Promise<void> {
     clearInterval(this.profileTimer)
     this.engine.stop()
+    for (const ch of this.outbound.values()) void ch.then(c => c.stream.close().catch(() => {}), () => {})
+    this.outbound.clear()
     await this.init.libp2p.unhandle(FLOOD_PROTOCOL).catch(() => {})
     await Promise.allSettled([...this.inflight])
   }
 
+  /** Reads frames until the peer closes the stream (senders keep one stream open per neighbour). */
   private async onStream (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
-    let raw: unknown
-    try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      const frame = await lp.read({ signal: AbortSignal.timeout(FRAME_TIMEOUT_MS) })
-      void stream.close().catch(() => {})
-      raw = JSON.parse(decoder.decode(frame.subarray()))
-    } catch (err) {
-      const name = (err as { name?: string })?.name ?? ''
-      const reason: DropReason = /InvalidDataLength|InvalidMessageLength/.test(name) ? 'invalid' : name === 'TimeoutError' || name === 'AbortError' ? 'malformed' : 'malformed'
-      this.init.drops.add(DROP_PROTOCOL, reason)
-      this.init.log.debug(`Dropped unreadable search frame from ${from.slice(-8)}: ${errorMessage(err)}`)
-      this.misbehaved(from, reason, connection.remotePeer)
-      stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
-      return
+    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    while (true) {
+      let bytes: Uint8Array
+      try {
+        bytes = (await lp.read({ signal: AbortSignal.timeout(STREAM_IDLE_MS) })).subarray()
+      } catch (err) {
+        const name = (err as { name?: string })?.name ?? ''
+        if (/InvalidDataLength|InvalidMessageLength/.test(name)) {
+          this.bad(from, 'invalid', connection.remotePeer, err)
+          stream.abort(err as Error)
+        } else {
+          // End of stream, idle timeout or reset: nothing wrong, just done.
+          void stream.close().catch(() => {})
+        }
+        return
+      }
+      let raw: unknown
+      try {
+        raw = JSON.parse(decoder.decode(bytes))
+      } catch (err) {
+        this.bad(from, 'malformed', connection.remotePeer, err)
+        stream.abort(new Error('malformed search frame'))
+        return
+      }
+      // Handle without holding up the next frame.
+      const p = this.engine.receive(from, raw)
+      this.inflight.add(p)
+      void p.finally(() => this.inflight.delete(p))
     }
-    const p = this.engine.receive(from, raw)
-    this.inflight.add(p)
-    await p.finally(() => this.inflight.delete(p))
+  }
+
+  private bad (from: string, reason: DropReason, id: PeerId, err: unknown): void {
+    this.init.drops.add(DROP_PROTOCOL, reason)
+    this.init.log.debug(`Dropped ${reason} search frame from ${from.slice(-8)}: ${errorMessage(err)}`)
+    this.misbehaved(from, reason, id)
   }
 
   private async send (peer: string, frame: FloodFrame): Promise<void> {
-    const id = this.peerId(peer)
-    // Never dial for a flood frame: neighbours and upstream relays are connected already.
-    const conn = this.init.libp2p.getConnections(id).find(c => c.status === 'open')
-    if (conn === undefined) throw new Error(`not connected to ${peer}`)
-    const signal = AbortSignal.timeout(FRAME_TIMEOUT_MS)
-    const stream = await conn.newStream(FLOOD_PROTOCOL, { signal })
-    try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      await lp.write(encodeJson(frame), { signal })
-      await stream.close({ signal })
-    } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
-      throw err
+    const bytes = encodeJson(frame)
+    // One retry on a fresh stream: a kept stream may have been closed by the other side meanwhile.
+    for (let attempt = 0; ; attempt++) {
+      const ch = await this.channel(peer)
+      try {
+        await ch.write(bytes)
+        return
+      } catch (err) {
+        this.dropChannel(peer, ch)
+        ch.stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
+        if (attempt >= 1) throw err
+      }
     }
+  }
+
+  /** The open outbound stream to `peer`, opened on first use. Never dials: neighbours and upstream relays are connected already. */
+  private async channel (peer: string): Promise<Channel> {
+    let ch = this.outbound.get(peer)
+    if (ch !== undefined) {
+      const c = await ch
+      if (c.stream.status === 'open') return c
+      this.dropChannel(peer, c)
+    }
+    ch = (async (): Promise<Channel> => {
+      const conn = this.init.libp2p.getConnections(this.peerId(peer)).find(c => c.status === 'open')
+      if (conn === undefined) throw new Error(`not connected to ${peer}`)
+      const stream = await conn.newStream(FLOOD_PROTOCOL, { signal: AbortSignal.timeout(FRAME_TIMEOUT_MS) })
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+      let queue: Promise<void> = Promise.resolve()
+      const c: Channel = {
+        stream,
+        // Frames are written one after another, never interleaved.
+        write: bytes => {
+          const next = queue.then(() => lp.write(bytes, { signal: AbortSignal.timeout(FRAME_TIMEOUT_MS) }))
+          queue = next.catch(() => {})
+          return next
+        }
+      }
+      stream.addEventListener('close', () => this.dropChannel(peer, c))
+      return c
+    })()
+    this.outbound.set(peer, ch)
+    ch.catch(() => { if (this.outbound.get(peer) === ch) this.outbound.delete(peer) })
+    return ch
+  }
+
+  private dropChannel (peer: string, c: Channel): void {
+    const current = this.outbound.get(peer)
+    if (current === undefined) return
+    void current.then(x => { if (x === c && this.outbound.get(peer) === current) this.outbound.delete(peer) }, () => {})
   }
 
   private peerId (id: string): PeerId {
