@@ -1,7 +1,19 @@
 /**
  * @packageDocumentation
- * The economy: the token ledger (src/node/ledger) on the network, as the node feature `'ledger'`.
- * See ledger-feature.ts for the sync design and routes.ts for the wallet API.
+ * The economy: the token ledger (src/node/ledger) on the network, as the node feature `'ledger'`
+ * (`ledgerFeature(init)`, in `defaultFeatures()`). See ledger-feature.ts for the sync design, routes.ts for
+ * the wallet API (`/api/wallet/*`) and src/node/cli/wallet.ts for `continuum wallet`.
+ *
+ * Hooks for other features (get the feature with `node.feature<LedgerFeature>('ledger')`):
+ * - content, downloader side: `payForInstall({ contentId, bytes, price, providers })` after a bundle
+ *   verified (never throws; returns what was paid or why not), or `payForDownload({ contentId, bytes, host,
+ *   price })` (throws the wallet's one-line errors). `price` is in tokens as in the manifest; 0 or absent =
+ *   unpriced (1 token per started MB). The charge block, with the receipt the downloader signed, is handed
+ *   to the host, which receives the payment and claims its hosting reward by itself.
+ * - content, host side: `onReceipt(receipt, from)` when a receipt arrives some other way.
+ * - flood search, origin side: `rewardRelay(relayer, queryId, hops)` signs a relay receipt (0.01 token per
+ *   hop) and hands it to the relayer, which claims the reward.
+ * - `ledger` (the store itself), `stats()`, `history()`, `accounts()`, `verify(peer)`, `send(peer, units)`.
  */
 export { ledgerFeature, LedgerFeature, type LedgerFeatureInit, type DownloadCharge, type InstallPayment, type SyncReport, type VerifyReport } from './ledger-feature'
 export { registerWalletRoutes, toTokens } from './routes'
