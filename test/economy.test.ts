@@ -74,6 +74,10 @@ describe('ledger on the network (three nodes)', () => {
     await assert.rejects(A.send('not-a-peer', tokens(1)), { name: 'UnknownPeerError' })
     assert.equal(A.ledger.chain().length, before)
     assert.equal(A.ledger.balance(), tokens(90))
+    // verify: a chain fetched from its owner and checked block by block; an account nobody can hand over.
+    const v = await C.verify(ids.a)
+    assert.deepEqual([v.valid, v.forked, v.source, v.balance, v.blocks, v.rejected], [true, false, ids.a, tokens(90), A.ledger.chain().length, []])
+    await assert.rejects(C.verify(stranger), (err: Error) => err.name === 'ChainUnavailableError' && err.message.startsWith(`could not fetch the chain of ${stranger}`))
   })
 
   test('a download pays the host after the bundle verified, and the host claims its hosting reward', async () => {

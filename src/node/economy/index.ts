@@ -18,3 +18,4 @@
 export { ledgerFeature, LedgerFeature, type LedgerFeatureInit, type DownloadCharge, type InstallPayment, type SyncReport, type VerifyReport } from './ledger-feature'
 export { registerWalletRoutes, toTokens } from './routes'
 export * from './constants'
+export * from './errors'

@@ -40,6 +40,7 @@ import {
 } from './constants'
 import { BlocksResponse, HeadsResponse, LedgerGossip, LedgerRequest, ProofResponse, PushResponse, RangesResponse, ReceiptResponse } from './protocol'
 import { registerWalletRoutes } from './routes'
+import { ChainUnavailableError } from './errors'
 
 export interface LedgerFeatureInit {
   /**
@@ -96,7 +97,7 @@ export interface VerifyReport {
   rejected: Array<{ reason: string, seq?: number, detail?: string }>
 }
 
-const isUserFacing = (e: unknown): boolean => ['UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'NotJoinedError', 'ForkedAccountError', 'BlockRejectedError'].includes((e as Error)?.name)
+const isUserFacing = (e: unknown): boolean => ['ChainUnavailableError', 'UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'NotJoinedError', 'ForkedAccountError', 'BlockRejectedError'].includes((e as Error)?.name)
 
 /** Creates the ledger feature (add it to the node's `features`). */
 export function ledgerFeature (init: LedgerFeatureInit = {}): LedgerFeature {
@@ -373,7 +374,9 @@ export class LedgerFeature implements MeshFeature {
         lastError = err
       }
     }
-    throw lastError instanceof Error && lastError.name === 'UnknownPeerError' ? lastError : new UnknownPeerError(account)
+    throw new ChainUnavailableError(account, lastError instanceof Error && lastError.name !== 'UnknownPeerError'
+      ? `it is not reachable (${errorMessage(lastError)}) and no neighbour holds it`
+      : 'no neighbour holds it')
   }
 
   status (): Record<string, unknown> {

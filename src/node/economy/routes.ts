@@ -17,7 +17,7 @@ const VerifyBody = z.strictObject({ peer: z.string().min(1).max(128) })
 /** Units → tokens as a JSON number (exact to 6 decimals). */
 export const toTokens = (units: number): number => Number(formatTokens(units))
 
-const USER_ERRORS = new Set(['UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'NotJoinedError', 'ForkedAccountError', 'BlockRejectedError'])
+const USER_ERRORS = new Set(['ChainUnavailableError', 'UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'NotJoinedError', 'ForkedAccountError', 'BlockRejectedError'])
 
 /** A wallet mistake is the caller's (400, one line); anything else stays a server error. */
 async function userErrors<T> (fn: () => Promise<T> | T): Promise<T> {
