@@ -32,6 +32,8 @@ export const SYNC_FANOUT = 3
 export const MAX_RANGES_PER_REQUEST = 64
 /** Most diverged chains scanned with one peer per round; the rest in the next round. */
 export const MAX_CONFLICTS_PER_ROUND = 16
+/** Most chains a push makes this node fetch from the pusher first (to fill a gap before its blocks). */
+export const MAX_GAP_FILLS_PER_PUSH = 8
 /** Most blocks fetched from one peer per round. */
 export const MAX_BLOCKS_PER_ROUND = 4_096
 /** Most blocks read from a remote copy while looking for where it diverged from ours. */

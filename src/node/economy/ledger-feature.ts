@@ -34,7 +34,7 @@ import { request, serve, type BadMessageReason } from '../transport/rpc'
 import { combineSignals, type AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import {
-  DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, MAX_GOSSIP_BYTES, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
+  DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, MAX_GAP_FILLS_PER_PUSH, MAX_GOSSIP_BYTES, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
   LEDGER_TOPIC, MAX_BLOCKS_PER_MESSAGE, MAX_BLOCKS_PER_ROUND, MAX_CONFLICTS_PER_ROUND, MAX_DIVERGENCE_SCAN, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE,
   MAX_RANGES_PER_REQUEST, SYNC_FANOUT
 } from './constants'
@@ -658,7 +658,7 @@ export class LedgerFeature implements MeshFeature {
       const b = parseBlock(item)
       if (b.ok && !firstSeq.has(b.value.account)) firstSeq.set(b.value.account, b.value.seq)
     }
-    for (const [account, seq] of firstSeq) {
+    for (const [account, seq] of [...firstSeq].slice(0, MAX_GAP_FILLS_PER_PUSH)) {
       if (seq > (ledger.head(account)?.seq ?? -1) + 1 && !ledger.isForked(account)) {
         await this.fetchChain(peer, account, { budget: Math.min(seq + 1, MAX_BLOCKS_PER_ROUND) }).catch(() => {})
         gapFilled.add(account)
