@@ -8,7 +8,7 @@
 //   5. saves a screenshot of the workbench with the Continuum sidebar open.
 // Usage: node scripts/vscode-test.mjs [--keep]   → prints one JSON line { exitCode, results, screenshot, log }
 // Artifacts: .test-artifacts/vscode/{workbench.png,log.txt}
-/* global fetch, AbortSignal, clearTimeout */
+/* global fetch, AbortController, Buffer, clearTimeout */
 import { spawn, spawnSync } from 'node:child_process'
 import { build } from 'esbuild'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -134,29 +134,46 @@ function startDaemon (dataDir, env) {
   return { child, ready, output: () => out }
 }
 
-/** Publishes a real PEFT adapter on the daemon through its local API (when its build has the content feature). */
-async function publishOnDaemon (dataDir) {
+/**
+ * Publishes a real PEFT adapter on the daemon through its local API (the content feature). Resolves once the
+ * bundle is stored and hosted (the `providing` stage): announcing it on the DHT can take minutes on a
+ * two-node mesh, and the extension resolves the adapter from its connected peer meanwhile. `finished` settles
+ * when the publish call ends (with the CID), or when `signal` aborts it.
+ */
+function publishOnDaemon (dataDir, signal) {
   const folder = path.join(root, 'data', 'sample-catalog', 'peft', 'viticulture-notes-lora')
   const { url, token } = JSON.parse(readFileSync(path.join(dataDir, 'api.json'), 'utf8'))
-  const res = await fetch(`${url}/api/genome/publish`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ path: folder }),
-    // Providing on the DHT can take minutes while the daemon has no DHT peer yet.
-    signal: AbortSignal.timeout(240_000)
-  })
-  const text = await res.text()
-  if (!res.ok) {
-    log(`publishing on the daemon failed (HTTP ${res.status}): ${text.slice(0, 300)}`)
-    return undefined
-  }
-  // NDJSON: progress records, then { type: 'done', cid, id, name, version, … } (or { type: 'error' }).
-  const done = text.trim().split('\n').map(l => JSON.parse(l)).find(r => r.type === 'done')
-  if (done === undefined) {
-    log(`publishing on the daemon did not finish: ${text.slice(-300)}`)
-    return undefined
-  }
-  return { cid: done.cid, id: done.id, name: done.name, version: done.version }
+  let hosted
+  const isHosted = new Promise(resolve => { hosted = resolve })
+  const finished = (async () => {
+    const res = await fetch(`${url}/api/genome/publish`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ path: folder }),
+      signal
+    })
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`)
+    // NDJSON: { type: 'progress', stage } records, then { type: 'done', cid, id, name, version, … }.
+    let buffered = ''
+    for await (const chunk of res.body) {
+      buffered += Buffer.from(chunk).toString('utf8')
+      let nl
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const rec = JSON.parse(buffered.slice(0, nl))
+        buffered = buffered.slice(nl + 1)
+        if (rec.type === 'error') throw new Error(JSON.stringify(rec))
+        if (rec.stage === 'providing') hosted({ id: 'viticulture-notes-lora' })
+        if (rec.type === 'done') {
+          const done = { cid: rec.cid, id: rec.id, name: rec.name, version: rec.version }
+          hosted(done)
+          return done
+        }
+      }
+    }
+    throw new Error('the publish stream ended without a result')
+  })()
+  finished.catch(err => hosted(Promise.reject(err)))
+  return { hosted: isHosted, finished }
 }
 
 export async function runVsCodeTests ({ keep = false } = {}) {
@@ -173,6 +190,8 @@ export async function runVsCodeTests ({ keep = false } = {}) {
   let daemon
   let server
   let browser
+  let publishing
+  const stopPublishing = new AbortController()
   const logLines = []
   const results = path.join(runDir, 'results.txt')
   const screenshot = path.join(artifacts, 'workbench.png')
@@ -188,13 +207,14 @@ export async function runVsCodeTests ({ keep = false } = {}) {
     await build({ ...nodeBundle, entryPoints: [path.join(root, 'test', 'vscode', 'suite', 'index.ts')], outfile: suite, sourcemap: 'inline' })
     Object.assign(daemon, await daemon.ready)
     log(`daemon ${daemon.address} (${Math.round((Date.now() - started) / 1000)} s)`)
-    // Publishing finishes once the bundle is provided on the DHT, which needs a DHT peer (the extension's
-    // node): run it in the background and hand the result to the suite through a file.
+    // Publish in the background and hand the adapter to the suite through a file once the daemon hosts it.
     const publishedFile = path.join(runDir, 'published.json')
-    const publishing = publishOnDaemon(daemonDir).then(p => {
-      if (p !== undefined) log(`daemon published ${p.name} ${p.cid}`)
-      writeFileSync(publishedFile, JSON.stringify(p ?? null))
+    publishing = publishOnDaemon(daemonDir, stopPublishing.signal)
+    publishing.hosted.then(p => {
+      log(`daemon hosts ${p.id}`)
+      writeFileSync(publishedFile, JSON.stringify(p))
     }, err => { log(`publishing on the daemon failed: ${err.message}`); writeFileSync(publishedFile, 'null') })
+    publishing.finished.then(p => log(`daemon published ${p.name} ipfs://${p.cid}`), () => {})
 
     const userDataDir = path.join(runDir, 'user-data')
     const extensionsDir = path.join(runDir, 'extensions')
@@ -266,7 +286,6 @@ export async function runVsCodeTests ({ keep = false } = {}) {
       if (Date.now() > deadline) throw new Error(`the extension tests did not finish within ${RUN_TIMEOUT_MS / 1000} s`)
       await Promise.race([exited, sleep(250)])
     }
-    await publishing
     const resultLines = existsSync(results) ? readFileSync(results, 'utf8').trim().split('\n') : []
     writeFileSync(path.join(artifacts, 'log.txt'), [
       `VSIX: ${(size / 1024 / 1024).toFixed(1)} MiB`, `exit code: ${exitCode}`, '', '--- results', ...resultLines,
@@ -275,6 +294,8 @@ export async function runVsCodeTests ({ keep = false } = {}) {
     log(`done in ${Math.round((Date.now() - started) / 1000)} s, exit code ${exitCode}`)
     return { exitCode, results: resultLines, screenshot: existsSync(screenshot) ? screenshot : undefined, log: path.join(artifacts, 'log.txt'), vsixBytes: size }
   } finally {
+    stopPublishing.abort()
+    await publishing?.finished.catch(() => {})
     await browser?.close().catch(() => {})
     if (server !== undefined) await server.stop()
     if (daemon !== undefined) await stopProcessGroup(daemon.child)

@@ -4,7 +4,7 @@ import * as vscode from 'vscode'
 import { parsePeerAddress } from '../node/bootstrap/announcements'
 import { errorMessage } from '../node/util/logger'
 import type { MeshNode } from '../node/mesh-node'
-import { installRef, requireContent, type InstallProgress } from './content'
+import { installRef, isCid, requireContent, type InstallProgress } from './content'
 import type { Fix, NodeHost } from './node-host'
 import { formatPrice, formatSimilarity, hostCount, type AdapterResult } from './search'
 import { showSearchQuickPick, type AdapterAction } from './search-quick-pick'
@@ -288,12 +288,18 @@ export class Commands implements vscode.Disposable {
     await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, async () => vscode.window.showTextDocument(doc, { preview: true }))
   }
 
+  /** Copies the bundle CID when known (installed adapters, CID manifests), else the manifest's content hash. */
   async copyCid (target: unknown): Promise<string | undefined> {
+    const installed = typeof target === 'object' && target !== null && (target as Partial<AdapterTreeNode>).type === 'installed'
+      ? (target as Extract<AdapterTreeNode, { type: 'installed' }>)
+      : undefined
     const r = resultOf(target)
-    if (r === undefined) return undefined
-    await vscode.env.clipboard.writeText(r.contentHash)
-    vscode.window.setStatusBarMessage(`$(copy) Copied the CID of ${r.name}`, 3_000)
-    return r.contentHash
+    const value = installed?.item.cid ?? r?.contentHash
+    if (value === undefined) return undefined
+    await vscode.env.clipboard.writeText(value)
+    const what = installed?.item.cid !== undefined || isCid(value) ? 'CID' : 'content hash'
+    vscode.window.setStatusBarMessage(`$(copy) Copied the ${what} of ${installed?.item.name ?? r?.name ?? value}`, 3_000)
+    return value
   }
 
   dispose (): void {

@@ -55,7 +55,11 @@ export function toInstalled (v: unknown): InstalledAdapter | undefined {
 /** CIDv0 (`Qm…`) or base32 CIDv1 (`b…`); anything else (a `sha256-…` content hash) is not a CID. */
 const CID_PATTERN = /^(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{58,120})$/
 
+export function isCid (s: string): boolean {
+  return CID_PATTERN.test(s)
+}
+
 /** What to ask the content feature for: the CID when the manifest carries one, else the adapter id. */
 export function installRef (r: { contentHash: string, id: string }): string {
-  return CID_PATTERN.test(r.contentHash) ? r.contentHash : r.id
+  return isCid(r.contentHash) ? r.contentHash : r.id
 }

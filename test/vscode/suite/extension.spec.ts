@@ -1,8 +1,8 @@
 // The extension in a real VS Code (code-server), installed from its VSIX, with a second node (the CLI daemon
 // with the demo catalog) as its bootstrap peer. scripts/vscode-test.mjs sets the scene and passes:
 //   CONTINUUM_TEST_DAEMON_PEER   the daemon's peer id
-//   CONTINUUM_TEST_PUBLISHED_FILE  where the harness writes JSON { cid, id, name, version } of a real PEFT adapter
-//                                the daemon published (null if publishing failed)
+//   CONTINUUM_TEST_PUBLISHED_FILE  where the harness writes JSON { id, cid? } of a real PEFT adapter the daemon
+//                                hosts once it is published (null if publishing failed)
 //   CONTINUUM_TEST_SCREENSHOT    request file: written when the workbench is ready; the harness answers with <file>.done
 import * as vscode from 'vscode'
 import assert from 'node:assert/strict'
@@ -19,16 +19,15 @@ class Skip extends Error { override name = 'Skip' }
 
 const EXTENSION_ID = 'continuum.continuum-mesh'
 const daemonPeer = process.env.CONTINUUM_TEST_DAEMON_PEER ?? ''
-interface Published { cid: string, id: string, name: string, version: string }
-let published: Published | undefined
+interface Published { id: string, cid?: string, name?: string, version?: string }
+let installedCid: string | undefined
 
-/** The adapter the daemon published: the harness writes it (or null) once publishing has finished. */
+/** The adapter the daemon published: the harness writes it (or null) once the daemon hosts it. */
 async function publishedAdapter (): Promise<Published | undefined> {
   const file = process.env.CONTINUUM_TEST_PUBLISHED_FILE
   if (file === undefined) return undefined
-  const text = await waitFor('the daemon to finish publishing', () => existsSync(file) ? readFileSync(file, 'utf8') : undefined, 240_000)
-  published = (JSON.parse(text) as Published | null) ?? undefined
-  return published
+  const text = await waitFor('the daemon to publish', () => existsSync(file) ? readFileSync(file, 'utf8') : undefined, 120_000)
+  return (JSON.parse(text) as Published | null) ?? undefined
 }
 let api: ContinuumApi
 
@@ -108,14 +107,21 @@ test('the install command writes the adapter and the lockfile into the workspace
   const adapter = await publishedAdapter()
   assert.ok(adapter !== undefined, 'the harness published an adapter on the daemon')
   const project = folder().uri
-  const outcome = await vscode.commands.executeCommand<{ folder: vscode.Uri, result: { name: string, version: string, cid: string, dir: string } }>('continuum.installAdapter', adapter.cid, project)
+  // As from the QuickPick: the search result of the adapter the daemon hosts.
+  const found = await waitFor('the published adapter in search results', async () => {
+    const { results } = await api.search('viticulture notes: vineyard practices and grape growing')
+    return results.find(r => r.id === adapter.id && r.availableFrom.includes(daemonPeer))
+  }, 60_000)
+  const outcome = await vscode.commands.executeCommand<{ folder: vscode.Uri, result: { name: string, version: string, cid: string, dir: string } }>('continuum.installAdapter', found, project)
   assert.equal(outcome.folder.fsPath, project.fsPath)
   const dir = path.join(project.fsPath, '.continuum', 'adapters')
   assert.ok(outcome.result.dir.startsWith(dir), `installed into ${outcome.result.dir}`)
   assert.ok(existsSync(path.join(outcome.result.dir, 'adapter_config.json')))
   assert.ok(existsSync(path.join(outcome.result.dir, 'adapter_model.safetensors')))
+  if (adapter.cid !== undefined) assert.equal(outcome.result.cid, adapter.cid, 'the bundle the daemon published')
+  installedCid = outcome.result.cid
   const lock = JSON.parse(readFileSync(path.join(project.fsPath, 'continuum.lock.json'), 'utf8')) as { adapters: Record<string, { cid: string }> }
-  assert.ok(Object.values(lock.adapters).some(e => e.cid === adapter.cid), `lockfile pins ${adapter.cid}: ${JSON.stringify(lock)}`)
+  assert.ok(Object.values(lock.adapters).some(e => e.cid === outcome.result.cid), `lockfile pins ${outcome.result.cid}: ${JSON.stringify(lock)}`)
 }, 300_000)
 
 test('the Adapters tree lists discovered adapters', async () => {
@@ -131,8 +137,7 @@ test('the Adapters tree lists discovered adapters', async () => {
   assert.ok(fromDaemon.length > 0, 'adapters advertised by the daemon are listed')
   const item = tree.getTreeItem(fromDaemon[0])
   assert.equal(item.contextValue, 'adapter.remote')
-  const installedCid = published?.cid
-  if (api.host.node!.feature('content') !== undefined && installedCid !== undefined) {
+  if (installedCid !== undefined) {
     const installed = await tree.getChildren(groups.find(n => n.type === 'group' && n.group === 'installed'))
     assert.ok(installed.some(n => n.type === 'installed' && n.item.cid === installedCid), 'the installed adapter is listed under "Installed in this project"')
   }
