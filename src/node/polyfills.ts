@@ -12,5 +12,15 @@ if (typeof promiseCtor.withResolvers !== 'function') {
   }
 }
 
+// libp2p's WebSockets dialer stops listening for 'error' once a dial is aborted (timeout, shutdown);
+// the `ws` socket then reports the refused connection to nobody, which Node treats as an uncaught
+// exception that would take the whole node down. Every socket gets a listener of last resort.
+class QuietErrorWebSocket extends WsWebSocket {
+  constructor (...args: ConstructorParameters<typeof WsWebSocket>) {
+    super(...args)
+    this.on('error', () => {})
+  }
+}
+
 const g = globalThis as unknown as { WebSocket?: unknown }
-if (typeof g.WebSocket === 'undefined') g.WebSocket = WsWebSocket
+if (typeof g.WebSocket === 'undefined') g.WebSocket = QuietErrorWebSocket
