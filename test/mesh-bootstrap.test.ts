@@ -92,3 +92,23 @@ test('a restarted node keeps its PeerId and reconnects from cached peers alone',
     await stopAll(nodes, [dirA])
   }
 })
+
+test('an aborted WebSockets dial to a dead peer does not crash the node', async () => {
+  const nodes: MeshNode[] = []
+  try {
+    const gone = await startTestNode()
+    const wsAddr = gone.libp2p.getMultiaddrs().map(String).find(a => a.includes('/ws'))!
+    await gone.stop()
+    const b = await startTestNode()
+    nodes.push(b)
+    const { multiaddr } = await import('@multiformats/multiaddr')
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(b.libp2p.dial(multiaddr(wsAddr), { signal: AbortSignal.timeout(1) }))
+    }
+    // The refused sockets report their errors after the dials gave up; the node must still be here.
+    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.equal(b.state, 'started')
+  } finally {
+    await stopAll(nodes)
+  }
+})
