@@ -12,16 +12,47 @@ export const NODE24_VERSION = '24.21.0'
 const root = path.resolve(import.meta.dirname, '..')
 export const cacheDir = process.env.CONTINUUM_VSCODE_CACHE ?? path.join(root, '.cache', 'vscode')
 
+const sleepSync = ms => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/** Runs `fn` holding a lock folder, so parallel test files never install into the same place at once. */
+function withLock (lockDir, fn, log) {
+  mkdirSync(path.dirname(lockDir), { recursive: true })
+  for (let waited = 0; ; waited += 1_000) {
+    try {
+      mkdirSync(lockDir)
+      writeFileSync(path.join(lockDir, 'pid'), String(process.pid))
+      break
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err
+      // A lock left by a process that is gone is stale.
+      let holder = NaN
+      try { holder = Number(readFileSync(path.join(lockDir, 'pid'), 'utf8')) } catch { /* being written */ }
+      let alive = true
+      if (Number.isInteger(holder)) { try { process.kill(holder, 0) } catch (e) { alive = e.code !== 'ESRCH' } }
+      if (!alive) { rmSync(lockDir, { recursive: true, force: true }); continue }
+      if (waited % 30_000 === 0) log(`waiting for another install (pid ${holder}) to finish…`)
+      if (waited > 20 * 60_000) throw new Error(`${lockDir} is held by pid ${holder} for more than 20 minutes`, { cause: err })
+      sleepSync(1_000)
+    }
+  }
+  try { return fn() } finally { rmSync(lockDir, { recursive: true, force: true }) }
+}
+
 /** Installs `spec` into its own folder under the cache, once; returns the folder. */
 function installPackage (name, spec, env, log) {
   const dir = path.join(cacheDir, name)
   const marker = path.join(dir, '.installed')
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === spec) return dir
+  const done = () => existsSync(marker) && readFileSync(marker, 'utf8') === spec
+  if (done()) return dir
+  return withLock(path.join(cacheDir, `${name}.lock`), () => done() ? dir : install(dir, marker, spec, env, log), log)
+}
+
+function install (dir, marker, spec, env, log) {
   // Install into a fresh temp folder and swap it in, so an interrupted install is never mistaken for a good one.
   const tmp = `${dir}.tmp-${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(tmp, { recursive: true })
-  writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: `continuum-cache-${name}`, private: true }))
+  writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: `continuum-cache-${path.basename(dir)}`, private: true }))
   log(`installing ${spec} into ${dir} (first run only, a few minutes)…`)
   const started = Date.now()
   const res = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', spec], { cwd: tmp, env, stdio: ['ignore', 'inherit', 'inherit'] })
@@ -29,7 +60,7 @@ function installPackage (name, spec, env, log) {
     rmSync(tmp, { recursive: true, force: true })
     throw new Error(`npm install ${spec} failed (exit ${res.status})`)
   }
-  writeFileSync(path.join(tmp, '.installed'), spec)
+  writeFileSync(path.join(tmp, path.basename(marker)), spec)
   rmSync(dir, { recursive: true, force: true })
   renameSync(tmp, dir)
   log(`installed ${spec} in ${Math.round((Date.now() - started) / 1000)} s`)

@@ -1,12 +1,15 @@
-// `npm run package`: builds the extension and packs a platform-specific VSIX with @vscode/vsce, offline.
-// It stages only what the extension runs — dist/extension.js and the embedding worker, the web UI bundle,
-// media, the embedding model and onnxruntime-node for one platform — into .cache/vsix/stage, then lets
-// .vscodeignore trim that. Usage:
-//   npm run package [-- --target linux-x64] [--out FILE] [--skip-build]
+// `npm run package`: packs a platform-specific VSIX with @vscode/vsce, offline.
+// It bundles the extension, the embedding worker and the web UI straight into a staging folder
+// (.cache/vsix/stage-<pid>; not dist/, which other builds may be rewriting at the same time), adds media,
+// the embedding model and onnxruntime-node for one platform, and lets .vscodeignore trim that. Usage:
+//   npm run package [-- --target linux-x64] [--out FILE]
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { build } from 'esbuild'
+import { copyFileSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { ensureModel, MODEL_NAME } from './build-model.mjs'
+import { nodeBundle, workerEntryPoints } from './esbuild-options.mjs'
+import { buildWebview } from '../webview-ui/build.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 
@@ -47,11 +50,10 @@ function run (cmd, args, opts = {}) {
   if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${res.status})`)
 }
 
-export async function packageExtension ({ target = `${process.platform}-${process.arch}`, out, skipBuild = false, log = m => console.error(`package: ${m}`) } = {}) {
+export async function packageExtension ({ target = `${process.platform}-${process.arch}`, out, log = m => console.error(`package: ${m}`) } = {}) {
   const ortDir = ORT_BINARIES[target]
   if (ortDir === undefined) throw new Error(`Unsupported target ${target}; use one of ${Object.keys(ORT_BINARIES).join(', ')}`)
   const started = Date.now()
-  if (!skipBuild) run(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, env: { ...process.env, NODE_ENV: 'production' } })
   await ensureModel({ log: m => log(`model: ${m}`) })
 
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
@@ -66,11 +68,12 @@ export async function packageExtension ({ target = `${process.platform}-${proces
     writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2))
     copyFileSync(path.join(root, 'package.nls.json'), path.join(stage, 'package.nls.json'))
     copyFileSync(path.join(root, 'media', 'vsix-readme.md'), path.join(stage, 'README.md'))
-    for (const f of ['extension.js', 'embedding-worker.cjs']) {
-      if (!existsSync(path.join(root, 'dist', f))) throw new Error(`dist/${f} is missing: run npm run build`)
-      linkTree(path.join(root, 'dist', f), path.join(stage, 'dist', f))
-    }
-    if (existsSync(path.join(root, 'dist', 'webview'))) linkTree(path.join(root, 'dist', 'webview'), path.join(stage, 'dist', 'webview'))
+    // The bundles, built the way scripts/build.mjs builds them (minified, no source maps).
+    const dist = path.join(stage, 'dist')
+    const bundle = { ...nodeBundle, minify: true, sourcemap: false, logLevel: 'error' }
+    await build({ ...bundle, entryPoints: [path.join(root, 'src', 'extension', 'extension.ts')], outfile: path.join(dist, 'extension.js') })
+    for (const w of workerEntryPoints) await build({ ...bundle, entryPoints: [w.in], outfile: path.join(dist, `${w.out}.cjs`) })
+    await buildWebview(path.join(dist, 'webview'))
     linkTree(path.join(root, 'media'), path.join(stage, 'media'))
     linkTree(path.join(root, 'models', MODEL_NAME), path.join(stage, 'models', MODEL_NAME), true)
     // onnxruntime-node with this platform's binary only; its own dependencies other than onnxruntime-common
@@ -99,7 +102,7 @@ export async function packageExtension ({ target = `${process.platform}-${proces
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  packageExtension({ target: arg('--target'), out: arg('--out'), skipBuild: process.argv.includes('--skip-build') }).catch(err => {
+  packageExtension({ target: arg('--target'), out: arg('--out') }).catch(err => {
     console.error(`package: ${err.message}`)
     process.exit(1)
   })

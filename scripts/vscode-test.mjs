@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { ensureCodeServer } from './code-server.mjs'
-import { nodeBundle } from './esbuild-options.mjs'
+import { nodeBundle, workerEntryPoints } from './esbuild-options.mjs'
 import { packageExtension } from './package.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -115,9 +115,9 @@ export async function stopProcessGroup (child, signal = 'SIGTERM') {
 }
 
 /** Starts the CLI daemon with the demo catalog on loopback; resolves with its address once it has imported it. */
-function startDaemon (dataDir, env) {
-  const cli = path.join(root, 'bin', 'continuum.js')
-  const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--sample-catalog'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+function startDaemon (cli, dataDir, env) {
+  const catalog = path.join(root, 'data', 'sample-catalog', 'catalog.jsonl')
+  const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--sample-catalog', catalog], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', c => { out += c.toString() })
   child.stderr.on('data', c => { out += c.toString() })
@@ -186,7 +186,8 @@ export async function runVsCodeTests ({ keep = false } = {}) {
   const suite = path.join(runDir, 'suite.js')
   const env = isolatedEnv(runDir)
   const daemonDir = path.join(runDir, 'daemon')
-  const cliEnv = { ...process.env, CONTINUUM_HOME: daemonDir }
+  // The daemon's bundle lives outside the repo tree when the cache does: tell it where the model and packages are.
+  const cliEnv = { ...process.env, CONTINUUM_HOME: daemonDir, CONTINUUM_MODEL_DIR: path.join(root, 'models', 'all-MiniLM-L6-v2'), NODE_PATH: path.join(root, 'node_modules') }
   let daemon
   let server
   let browser
@@ -197,12 +198,14 @@ export async function runVsCodeTests ({ keep = false } = {}) {
   const screenshot = path.join(artifacts, 'workbench.png')
   rmSync(screenshot, { force: true })
   try {
-    // Build once; then the daemon (which embeds the demo catalog) starts while the VSIX is packed.
-    const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } })
-    if (built.status !== 0) throw new Error('npm run build failed')
-    daemon = startDaemon(daemonDir, cliEnv)
+    // The daemon runs its own CLI bundle (not dist/, which other builds may be rewriting); it embeds the
+    // demo catalog while the VSIX is packed.
+    const cli = path.join(runDir, 'cli', 'cli.js')
+    await build({ ...nodeBundle, entryPoints: [path.join(root, 'src', 'node', 'cli', 'main.ts')], outfile: cli, sourcemap: false, logLevel: 'error' })
+    for (const w of workerEntryPoints) await build({ ...nodeBundle, entryPoints: [w.in], outfile: path.join(runDir, 'cli', `${w.out}.cjs`), sourcemap: false, logLevel: 'error' })
+    daemon = startDaemon(cli, daemonDir, cliEnv)
     daemon.ready.catch(() => {})
-    const { size } = await packageExtension({ out: vsix, skipBuild: true, log })
+    const { size } = await packageExtension({ out: vsix, log })
     // The suite runs inside the extension host: one CJS bundle, `vscode` left to the host.
     await build({ ...nodeBundle, entryPoints: [path.join(root, 'test', 'vscode', 'suite', 'index.ts')], outfile: suite, sourcemap: 'inline' })
     Object.assign(daemon, await daemon.ready)
