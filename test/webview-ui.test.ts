@@ -68,6 +68,8 @@ function firstTcp (d: Daemon): string {
 interface Status { connectedPeers: number, catalog: { local: number, remote: number }, features: Record<string, unknown> }
 
 let a: Daemon, b: Daemon, c: Daemon
+let d: Daemon | undefined
+let bFile: string
 let browser: Browser
 let page: Page
 const consoleProblems: string[] = []
@@ -92,7 +94,7 @@ before(async () => {
   assert.ok(existsSync(path.join(root, 'dist', 'webview', 'main.js')), 'npm run build produces dist/webview')
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`)
   await mkdir(artifacts, { recursive: true })
-  const bFile = path.join(await tempDir(), 'b-catalog.jsonl')
+  bFile = path.join(await tempDir(), 'b-catalog.jsonl')
   await writeFile(bFile, B_CATALOG.map(e => JSON.stringify(e)).join('\n') + '\n')
   a = startDaemon(await tempDir(), '--sample-catalog')
   await waitFor('node A API', () => a.output().includes('Web UI:'), 60_000)
@@ -123,7 +125,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close()
-  await Promise.all([a, b, c].map(d => d?.stop()))
+  await Promise.all([a, b, c, d].map(x => x?.stop()))
 })
 
 test('the local page opens from the printed URL, hides the token, and searches the demo catalog', async () => {
@@ -339,6 +341,18 @@ test('a restarted node (new token) is explained on the page; its new URL works a
   await page.getByRole('tab', { name: 'Mesh' }).click()
   await page.locator('[data-figure="Peers"] dd').waitFor()
   assert.equal(await page.locator('#connection-banner').count(), 0)
+})
+
+test('a node with no peers says so and still shows its own results', async () => {
+  d = startDaemon(await tempDir(), '--sample-catalog', bFile)
+  await waitFor('node D API', () => d!.output().includes('Web UI:'), 60_000)
+  await waitFor('D imported its catalog', async () => (await api<Status>(d!, '/api/status')).catalog.local === B_CATALOG.length, 60_000, 300)
+  await page.goto(uiUrl(d))
+  await search(page, 'tuning church bells and organ pipes')
+  assert.match(await page.locator('.search-status').innerText(), /No peers are connected: these results come from this node's own catalog/)
+  assert.equal(await page.locator('.result').count(), B_CATALOG.length)
+  assert.equal(await page.locator('.conn').innerText(), '0 peers')
+  await shot('no-peers')
 })
 
 test('no console errors, CSP violations or non-loopback requests', () => {
