@@ -67,8 +67,8 @@ export class Commands implements vscode.Disposable {
         void vscode.window.showErrorMessage(errorMessage(err), 'Show Log').then(choice => {
           if (choice === 'Show Log') this.init.log.show(true)
         })
-        // Programmatic callers (other extensions, tests) see the failure too.
-        throw err
+        // Not rethrown: the palette would show a second, generic notification. Callers get undefined.
+        return undefined
       }
     })
   }

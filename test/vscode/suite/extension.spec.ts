@@ -113,6 +113,7 @@ test('the install command writes the adapter and the lockfile into the workspace
     return results.find(r => r.id === adapter.id && r.availableFrom.includes(daemonPeer))
   }, 60_000)
   const outcome = await vscode.commands.executeCommand<{ folder: vscode.Uri, result: { name: string, version: string, cid: string, dir: string } }>('continuum.installAdapter', found, project)
+  assert.ok(outcome !== undefined, 'the install command succeeded (a failure shows an error and returns nothing)')
   assert.equal(outcome.folder.fsPath, project.fsPath)
   const dir = path.join(project.fsPath, '.continuum', 'adapters')
   assert.ok(outcome.result.dir.startsWith(dir), `installed into ${outcome.result.dir}`)
