@@ -2,8 +2,8 @@
 //
 // - 50, 100, 200 nodes: real libp2p nodes (TCP on 127.0.0.1, noise, yamux, identify, ping) running
 //   @libp2p/kad-dht 16 with the product's settings (/continuum/kad/1.0.0, server mode, pass-through
-//   address mapper), all in this process. Each node dials 3 random earlier nodes; the routing tables
-//   then fill by kad-dht's own self-queries and refreshes. A random node provides a random CID, a
+//   address mapper), all in this process. Each node dials 3 random earlier nodes, then runs one kad-dht
+//   routing-table refresh (what kad-dht does periodically) so the tables fill. A random node provides a random CID, a
 //   different random node looks for providers. Timed with the product's DhtStats (same hop counting
 //   as `continuum dht stats`). Loopback has ~0 ms RTT, so these times are CPU and protocol cost.
 // - 1,000 and 10,000 nodes (plus 50-200 as a cross-check): an in-process harness that runs kad-dht
@@ -15,7 +15,7 @@
 //   connection costs 3 RTTs (TCP + noise + multistream) and, conservatively, every peer's first
 //   query in a lookup pays it (ADD_PROVIDER reuses the lookup's connection); "10% dead" keeps 10% of nodes in routing tables but unresponsive (1 s timeout).
 //
-// Usage: npm run bench -- dht [--json] [--only real|sim] [--lookups N]
+// Usage: npm run bench -- dht [--json] [--only real|sim] [--lookups N] [--sizes 50,100,200]
 import '../src/node/polyfills'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -88,7 +88,13 @@ async function realNetwork (n: number, lookups: number): Promise<void> {
     dials.push(async () => { await Promise.all([...targets].map(t => nodes[i].dial(nodes[t].getMultiaddrs()[0], { signal: AbortSignal.timeout(20_000) }).catch(() => {}))) })
   }
   for (let i = 0; i < dials.length; i += 16) await Promise.all(dials.slice(i, i + 16).map(d => d()))
-  note(`  dialled after ${((performance.now() - started) / 1000).toFixed(1)} s; waiting for routing tables`)
+  note(`  dialled after ${((performance.now() - started) / 1000).toFixed(1)} s; refreshing routing tables`)
+  // kad-dht adds a peer to its table only once connected to it; its periodic refresh (random lookups
+  // per bucket) is what fills the tables of a new network. Run one refresh round on every node now.
+  for (let i = 0; i < n; i += 10) {
+    await Promise.all(nodes.slice(i, i + 10).map(x => (x.services.dht as unknown as { refreshRoutingTable: (o?: { signal?: AbortSignal }) => Promise<void> })
+      .refreshRoutingTable({ signal: AbortSignal.timeout(30_000) }).catch(() => {})))
+  }
   // Let identify and kad-dht's self-queries fill the routing tables.
   const target = Math.min(20, n - 1)
   const deadline = Date.now() + 60_000
@@ -338,7 +344,8 @@ async function main (): Promise<void> {
     for (const n of [1000, 10_000]) simNetwork(n, 0.1, LOOKUPS > 0 ? LOOKUPS : 200)
   }
   if (only === undefined || only === 'real') {
-    for (const n of [50, 100, 200]) await realNetwork(n, LOOKUPS > 0 ? LOOKUPS : 20)
+    const sizes = process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1].split(',').map(Number) : [50, 100, 200]
+    for (const n of sizes) await realNetwork(n, LOOKUPS > 0 ? LOOKUPS : 20)
   }
   report.print()
 }

@@ -61,9 +61,11 @@ test('three daemons: publish on A, install <cid> --project ./demo on C, CID chec
     const cid = /ipfs:\/\/(b[a-z2-7]+)/.exec(pub.stdout)?.[1]
     assert.ok(cid !== undefined, pub.stdout)
     assert.match(pub.stdout, /Published viticulture-notes-lora@0\.1\.0/)
+    // Provider records are out once a DHT peer took them (publish retries in the background if none could).
+    await waitFor('A provided the bundle', () => (JSON.parse(cli(dirA, root, 'dht', 'stats', '--json').stdout) as { recordsProvided: number }).recordsProvided >= 1, 60_000, 1000)
 
     const inst = cli(dirC, work, 'genome', 'install', `ipfs://${cid}`, '--project', './demo')
-    assert.equal(inst.code, 0, inst.stderr + inst.stdout)
+    assert.equal(inst.code, 0, `${inst.stderr}${inst.stdout}\n--- C:\n${c.output().slice(-3000)}\n--- A:\n${a.output().slice(-2000)}`)
     assert.match(inst.stdout, /Installed viticulture-notes-lora@0\.1\.0 \(ipfs:\/\/b[a-z2-7]+\) into demo\/\.continuum\/adapters\/viticulture-notes-lora@0\.1\.0/)
     const installed = path.join(work, 'demo', '.continuum', 'adapters', 'viticulture-notes-lora@0.1.0')
     assert.deepEqual((await readdir(installed)).sort(), ['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'manifest.json'])

@@ -2,14 +2,24 @@
 // the crash-safe blockstore, the strict tar reader and the bundle checks, the lockfile reader.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { readdir, rm, writeFile, readFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { buildFileDag, FsBlockstore, readDag, readLockfile } from '../src/node/content'
-import { extractBundle } from '../src/node/content/bundle'
+import { bundleEntries, extractBundle } from '../src/node/content/bundle'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import * as dagPb from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { buildUnsignedManifest, encodeManifest, readPeftFolder, signManifest } from '../src/node/manifest'
 import { readTar, tarHeader, writeTar } from '../src/node/content/tar'
 import { tempDir } from './helpers/mesh'
+
+const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..')
+const SAMPLE = path.join(root, 'data', 'sample-catalog', 'peft', 'viticulture-notes-lora')
 
 async function cidOf (bytes: Uint8Array): Promise<{ v0: string, v1: string, blocks: number }> {
   const r = await buildFileDag([bytes], async () => {})
@@ -99,22 +109,58 @@ test('tar: deterministic bytes, strict reader (no links, no path prefixes, check
   await assert.rejects(readTar((async function * () { yield Buffer.concat([one, Buffer.from('junk')]) })(), sink), /after the end/)
 })
 
-test('bundle: unknown file names, a tampered manifest or mismatched files are refused', async () => {
+test('bundle: round trip; unknown names, tampered files, oversize claims and unsigned manifests are refused', async () => {
   const dir = await tempDir('continuum-bundle-')
   try {
-    const evil = await collect(writeTar([{ name: 'manifest.json', size: 2, content: () => [Buffer.from('{}')] }, { name: '../escape', size: 1, content: () => [Buffer.from('x')] }]))
-    await mkdir(path.join(dir, 'out1'))
-    await assert.rejects(extractBundle((async function * () { yield evil })(), path.join(dir, 'out1')), /unexpected file "\.\.\/escape"/)
+    const key = await generateKeyPair('Ed25519')
+    const info = await readPeftFolder(SAMPLE)
+    const embedding = new Float32Array(384)
+    embedding[0] = 1
+    const manifest = await signManifest(buildUnsignedManifest({ ...info.fields, embedding, publisher: peerIdFromPrivateKey(key) }), key)
+    const manifestBytes = Buffer.from(encodeManifest(manifest))
+    const asSource = (b: Uint8Array) => (async function * () { yield b })()
+    let n = 0
+    const extractTo = async (bytes: Uint8Array): Promise<unknown> => {
+      const out = path.join(dir, `out${n++}`)
+      await mkdir(out)
+      return extractBundle(asSource(bytes), out)
+    }
+    const good = await collect(writeTar(bundleEntries(manifest, info.dir, info.files)))
+    const r = await extractTo(good) as { manifest: { id: string } }
+    assert.equal(r.manifest.id, manifest.id)
+    assert.equal(await readFile(path.join(dir, 'out0', 'adapter_model.safetensors'), 'hex'), await readFile(path.join(SAMPLE, 'adapter_model.safetensors'), 'hex'))
+
+    const m = { name: 'manifest.json', size: manifestBytes.length, content: () => [manifestBytes] }
+    const evil = await collect(writeTar([m, { name: '../escape', size: 1, content: () => [Buffer.from('x')] }]))
+    await assert.rejects(extractTo(evil), /unexpected file "\.\.\/escape"/)
+    const huge = await collect(writeTar([m, { name: 'adapter_model.safetensors', size: manifest.sizeBytes + 1, content: () => [Buffer.alloc(manifest.sizeBytes + 1)] }]))
+    await assert.rejects(extractTo(huge), /more than the manifest's/)
+    const tampered = Buffer.from(good)
+    tampered[tampered.length - 2000] ^= 1 // inside the weights (the last file)
+    await assert.rejects(extractTo(tampered), (err: Error) => err.name === 'InvalidBundleError' && /contentHash/.test(err.message))
+    const padded = Buffer.from(good)
+    padded[padded.length - 1100] = 7 // the weights' tar padding
+    await assert.rejects(extractTo(padded), /non-zero padding/)
     const noManifestFirst = await collect(writeTar([{ name: 'adapter_config.json', size: 2, content: () => [Buffer.from('{}')] }]))
-    await mkdir(path.join(dir, 'out2'))
-    await assert.rejects(extractBundle((async function * () { yield noManifestFirst })(), path.join(dir, 'out2')), /first file must be manifest\.json/)
-    const unsigned = await collect(writeTar([
-      { name: 'manifest.json', size: 2, content: () => [Buffer.from('{}')] },
-      { name: 'adapter_config.json', size: 2, content: () => [Buffer.from('{}')] },
-      { name: 'adapter_model.safetensors', size: 1, content: () => [Buffer.from('x')] }
-    ]))
-    await mkdir(path.join(dir, 'out3'))
-    await assert.rejects(extractBundle((async function * () { yield unsigned })(), path.join(dir, 'out3')), (err: Error) => err.name === 'InvalidBundleError' && /does not verify/.test(err.message))
+    await assert.rejects(extractTo(noManifestFirst), /first file must be manifest\.json/)
+    const unsigned = await collect(writeTar([{ name: 'manifest.json', size: 2, content: () => [Buffer.from('{}')] }]))
+    await assert.rejects(extractTo(unsigned), (err: Error) => err.name === 'InvalidBundleError' && /does not verify/.test(err.message))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('a DAG that declares fewer bytes than its blocks expand to is refused', async () => {
+  const dir = await tempDir('continuum-bomb-')
+  try {
+    const store = new FsBlockstore(dir)
+    await store.open()
+    const leaf = await buildFileDag([randomBytes(1000)], (cid, bytes) => store.put(cid, bytes))
+    // A parent that links the same leaf three times but declares 1 byte for each.
+    const parent = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'file', blockSizes: [1n, 1n, 1n] }).marshal(), Links: [0, 1, 2].map(() => ({ Hash: leaf.cidV0, Name: '', Tsize: 1 })) }))
+    const cid = CID.createV0(Digest.create(0x12, createHash('sha256').update(parent).digest()))
+    await store.put(cid, parent)
+    await assert.rejects(collect(readDag(store, cid)), (err: Error) => err.name === 'BlockVerificationError' && /more bytes than it declares/.test(err.message))
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

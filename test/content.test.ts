@@ -104,7 +104,8 @@ test('publish: a CIDv1 of the bundle, provided on the DHT, the same CID as ipfs_
   assert.equal(cid.version, 1)
   assert.equal(cid.code, 0x70, 'dag-pb')
   assert.equal(cid.multihash.code, 0x12, 'sha2-256')
-  assert.ok(feature(A).dhtStats().recordsProvided >= 3, 'bundle, name and topic keys')
+  // The bundle, name and topic keys (retried in the background if a DHT peer was not ready yet).
+  await waitFor('A provided bundle, name and topic keys', () => feature(A).dhtStats().recordsProvided >= 3, 30_000)
   // The bundle is one file: exporting it and hashing it with an independent tool gives the same CID.
   const file = path.join(work, 'big.tar')
   await feature(A).exportBundle(big.cid, file)
@@ -251,11 +252,11 @@ test('an interrupted download resumes from the verified blocks', async () => {
   await assert.rejects(feature(C).install(cid, {
     project,
     signal: ctrl.signal,
-    onProgress: p => { if (p.bytes > size * 0.3) ctrl.abort(new Error('interrupted by the test')) }
+    onProgress: p => { if (p.bytes > size * 0.3 && p.bytes < size) ctrl.abort(new Error('interrupted by the test')) }
   }), /interrupted by the test/)
   await assert.rejects(stat(path.join(project, 'continuum.lock.json')), 'nothing pinned after an interrupted install')
   const r = await feature(C).install(cid, { project })
-  assert.ok(r.download !== undefined)
+  assert.ok(r.download !== undefined, 'the second install downloaded what was missing')
   assert.ok(r.download.resumedBytes > size * 0.3, `resumed ${r.download.resumedBytes} of ${size}`)
   assert.ok(r.download.resumedBytes < size)
   assert.equal(await sha256File(path.join(r.dir, 'adapter_model.safetensors')), await sha256File(path.join(dir, 'adapter_model.safetensors')))

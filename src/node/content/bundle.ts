@@ -46,6 +46,8 @@ export async function extractBundle (source: AsyncIterable<Uint8Array>, destDir:
   let fh: FileHandle | undefined
   let hash = createHash('sha256')
   let first = true
+  let manifest: AdapterManifest | undefined
+  let declared = 0
   try {
     await readTar(source, {
       begin: async e => {
@@ -60,6 +62,9 @@ export async function extractBundle (source: AsyncIterable<Uint8Array>, destDir:
           return
         }
         if (!BUNDLE_FILES.includes(e.name)) throw new InvalidBundleError(`bundle: unexpected file "${e.name}"`)
+        // The manifest came first and verified: files may not add up to more than it says.
+        declared += e.size
+        if (manifest !== undefined && declared > manifest.sizeBytes) throw new InvalidBundleError(`bundle: the files hold more than the manifest's ${manifest.sizeBytes} bytes`)
         hash = createHash('sha256')
         fh = await open(path.join(destDir, e.name), 'wx', 0o644)
       },
@@ -69,7 +74,14 @@ export async function extractBundle (source: AsyncIterable<Uint8Array>, destDir:
         await fh.write(piece)
       },
       end: async e => {
-        if (e.name === MANIFEST_FILE) { manifestBytes = Buffer.concat(manifestParts); return }
+        if (e.name === MANIFEST_FILE) {
+          // Verify the manifest before any file is written, so a bad bundle writes nothing big.
+          manifestBytes = Buffer.concat(manifestParts)
+          const check = await decodeManifest(manifestBytes, options)
+          if (!check.ok) throw new InvalidBundleError(`bundle: the manifest does not verify: ${check.problems.slice(0, 3).join('; ')}`)
+          manifest = check.manifest
+          return
+        }
         await fh!.sync()
         await fh!.close()
         fh = undefined
@@ -79,11 +91,8 @@ export async function extractBundle (source: AsyncIterable<Uint8Array>, destDir:
   } finally {
     await fh?.close().catch(() => {})
   }
-  if (manifestBytes === undefined) throw new InvalidBundleError(`bundle: no ${MANIFEST_FILE}`)
+  if (manifestBytes === undefined || manifest === undefined) throw new InvalidBundleError(`bundle: no ${MANIFEST_FILE}`)
   for (const r of REQUIRED_FILES) if (!seen.has(r)) throw new InvalidBundleError(`bundle: ${r} is missing`)
-  const check = await decodeManifest(manifestBytes, options)
-  if (!check.ok) throw new InvalidBundleError(`bundle: the manifest does not verify: ${check.problems.slice(0, 3).join('; ')}`)
-  const manifest = check.manifest
   const digest = bundleDigest(files)
   if (digest !== manifest.contentHash) throw new InvalidBundleError(`bundle: the files do not match the manifest's contentHash (${manifest.contentHash}, got ${digest})`)
   const total = files.reduce((s, f) => s + f.sizeBytes, 0)

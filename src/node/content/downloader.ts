@@ -79,12 +79,11 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
   const live = new Set<string>(init.providers.map(p => p.toString()))
   let waiters: Array<() => void> = []
   const wake = (): void => { const w = waiters; waiters = []; for (const f of w) f() }
-  let lastReport = 0
-  const report = (force = false): void => {
+  // Called once per verified block (each is ≥ 256 KiB of data, so a few hundred calls per 50 MB):
+  // the API route throttles what it sends on.
+  const report = (): void => {
     if (init.onProgress === undefined) return
     const now = Date.now()
-    if (!force && now - lastReport < 100) return
-    lastReport = now
     const secs = (now - started) / 1000
     init.onProgress({ bytes, totalBytes, providers: live.size, resumedBytes, blocksFetched, ...(secs > 0 && networkBytes > 0 ? { rateBytesPerSec: Math.round(networkBytes / secs) } : {}) })
   }
@@ -217,7 +216,7 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
 
   init.signal?.addEventListener('abort', wake, { once: true })
   await want(init.root)
-  report(true)
+  report()
   if (queue.length > 0) {
     if (live.size === 0) throw new ContentNotFoundError(`no providers for ${init.root.toString()}`)
     const loops: Array<Promise<void>> = []
@@ -234,21 +233,45 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
     if (live.size === 0 && bad.length > 0 && bad.length === failed.length) {
       throw new AllProvidersFailedError(`all providers failed verification for ${init.root.toString()} (${bad.length} provider${bad.length === 1 ? '' : 's'})`)
     }
-    if (live.size === 0) throw new AllProvidersFailedError(`all providers failed for ${init.root.toString()}: ${failed.map(f => `${f.peer.slice(-8)} ${f.reason}`).join(', ')}`)
+    if (live.size === 0) throw new AllProvidersFailedError(`all providers failed for ${init.root.toString()}: ${failed.map(f => `${f.peer.slice(-8)} (${f.reason}: ${f.detail})`).join(', ')}`)
     throw new ContentNotFoundError(`${queue.length} block(s) of ${init.root.toString()} are not held by any of ${live.size} provider(s)`)
   }
-  report(true)
+  report()
   return { size: totalBytes, blocks: done.size, blocksFetched, resumedBytes, providersUsed: [...used], failed, elapsedMs: Date.now() - started }
 }
 
-/** Streams a stored DAG's file bytes in order (every block re-verified by the blockstore). */
+/**
+ * Streams a stored DAG's file bytes in order (every block re-verified by the blockstore). Each node
+ * must hold exactly the bytes it declares, so a DAG that reuses blocks to declare little and expand to
+ * a lot (a "DAG bomb") fails instead of filling the disk.
+ */
 export async function * readDag (blocks: FsBlockstore, root: CID, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const bytes = await blocks.get(root)
-  if (bytes === undefined) throw new ContentNotFoundError(`block ${root.toString()} is not stored`)
-  const node = decodeFileNode(root, bytes)
-  if (node.data !== undefined && node.data.length > 0) yield node.data
+  const declared = (await readNode(blocks, root)).fileSize
+  if (declared > MAX_BUNDLE_BYTES) throw new InvalidBundleError(`the bundle declares ${declared} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit`)
+  yield * readNodeBytes(blocks, root, signal)
+}
+
+async function readNode (blocks: FsBlockstore, cid: CID): Promise<ReturnType<typeof decodeFileNode>> {
+  const bytes = await blocks.get(cid)
+  if (bytes === undefined) throw new ContentNotFoundError(`block ${cid.toString()} is not stored`)
+  return decodeFileNode(cid, bytes)
+}
+
+async function * readNodeBytes (blocks: FsBlockstore, cid: CID, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const node = await readNode(blocks, cid)
+  let n = 0
+  if (node.data !== undefined && node.data.length > 0) {
+    n += node.data.length
+    if (n > node.fileSize) throw new BlockVerificationError(`block ${cid.toString()} holds more bytes than it declares`)
+    yield node.data
+  }
   for (const child of node.links) {
     signal?.throwIfAborted()
-    yield * readDag(blocks, child, signal)
+    for await (const piece of readNodeBytes(blocks, child, signal)) {
+      n += piece.length
+      if (n > node.fileSize) throw new BlockVerificationError(`block ${cid.toString()}: its children hold more bytes than it declares (${node.fileSize})`)
+      yield piece
+    }
   }
+  if (n !== node.fileSize) throw new BlockVerificationError(`block ${cid.toString()} declares ${node.fileSize} bytes but holds ${n}`)
 }

@@ -43,6 +43,8 @@ import { registerContentRoutes } from './routes'
 export interface ContentInit {
   /** Keep hosting (and providing) what this node installs. @default true */
   seed?: boolean
+  /** Retry keys that no DHT peer took (e.g. published before any peer connected), in ms. @default 5000 */
+  retryProvideMs?: number
   /** Re-provide every hosted key on this schedule, in ms (0 = never). @default 12 h */
   reprovideIntervalMs?: number
   /** How long provider lookups run before "not found", in ms. @default 15000 */
@@ -146,6 +148,10 @@ export class ContentFeature implements MeshFeature, ContentApi {
   private installs = 0
   private publishes = 0
   private readonly projectLocks = new Map<string, Promise<unknown>>()
+  /** Bundles with DHT keys no peer has taken yet (no routing table at publish time, say). */
+  private readonly pendingProvides = new Map<string, { cid: string, manifest: AdapterManifest }>()
+  private retryTimer?: NodeJS.Timeout
+  private retrying = false
 
   constructor (private readonly init: ContentInit = {}) {}
 
@@ -197,6 +203,8 @@ export class ContentFeature implements MeshFeature, ContentApi {
     })
     // Announce what we host once the first bootstrap round has given us DHT peers, then on schedule.
     void node.bootstrapped.then(() => this.reprovide()).catch(() => {})
+    this.retryTimer = setInterval(() => { void this.retryPendingProvides().catch(() => {}) }, this.init.retryProvideMs ?? 5_000)
+    this.retryTimer.unref()
     const every = this.init.reprovideIntervalMs ?? REPROVIDE_INTERVAL_MS
     if (every > 0) {
       this.reprovideTimer = setInterval(() => { void this.reprovide() }, every)
@@ -206,6 +214,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
 
   async stop (): Promise<void> {
     clearInterval(this.reprovideTimer)
+    clearInterval(this.retryTimer)
     await this.server?.stop()
     await this._node?.libp2p.unhandle(RESOLVE_PROTOCOL).catch(() => {})
   }
@@ -213,6 +222,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
   status (): unknown {
     return {
       hosted: this._hosted?.size ?? 0,
+      pendingProvides: this.pendingProvides.size,
       publishes: this.publishes,
       installs: this.installs,
       served: { requests: this.server?.requests ?? 0, blocks: this.server?.blocksServed ?? 0, bytes: this.server?.bytesServed ?? 0 },
@@ -245,10 +255,14 @@ export class ContentFeature implements MeshFeature, ContentApi {
     return keys
   }
 
-  /** Provides every key of one bundle; returns how many succeeded (0 without DHT peers). */
+  /**
+   * Provides every key of one bundle; returns how many succeeded (0 without DHT peers). A bundle with
+   * keys that no peer took is retried every few seconds until they are all out (see start()).
+   */
   private async provideBundle (b: { cid: string, manifest: AdapterManifest }, signal?: AbortSignal): Promise<number> {
     let ok = 0
-    await Promise.all(this.keysOf(b).map(async key => {
+    const keys = this.keysOf(b)
+    await Promise.all(keys.map(async key => {
       try {
         await this.dht.provide(key, { signal: combineSignals([signal, this.node.shutdownSignal], 60_000) })
         ok++
@@ -256,7 +270,20 @@ export class ContentFeature implements MeshFeature, ContentApi {
         this.log?.debug(`provide ${key.toString()}: ${errorMessage(err)}`)
       }
     }))
+    if (ok < keys.length) this.pendingProvides.set(b.cid, b)
+    else this.pendingProvides.delete(b.cid)
     return ok
+  }
+
+  private async retryPendingProvides (): Promise<void> {
+    if (this.retrying || this.pendingProvides.size === 0 || this._node?.state !== 'started') return
+    if (this.dht.snapshot().routingTable.size === 0) return
+    this.retrying = true
+    try {
+      for (const b of [...this.pendingProvides.values()]) await this.provideBundle(b)
+    } finally {
+      this.retrying = false
+    }
   }
 
   /** Re-announces every hosted bundle's keys. */

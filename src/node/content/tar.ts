@@ -120,7 +120,7 @@ export async function readTar (source: AsyncIterable<Uint8Array>, sink: TarSink)
       }
       if (current !== undefined) {
         if (buf.length < pad) break
-        take(pad)
+        if (take(pad).some(b => b !== 0)) throw new InvalidBundleError('tar: non-zero padding')
         await sink.end(current)
         current = undefined
       }

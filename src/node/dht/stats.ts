@@ -21,6 +21,12 @@ export interface DhtStatsSnapshot {
 
 const KEEP = 1000
 
+/** A provide reached no peer (empty routing table, or every peer failed). */
+export class ProvideError extends Error {
+  static override name = 'ProvideError'
+  override name = 'ProvideError'
+}
+
 class Series {
   private readonly ms: number[] = []
   private readonly hops: number[] = []
@@ -81,20 +87,31 @@ export class DhtStats {
 
   constructor (private readonly dht: () => KadDHT, private readonly self: () => PeerId) {}
 
-  /** Announces us as a provider of `key`; resolves with hops and time. */
-  async provide (key: CID, options: { signal?: AbortSignal } = {}): Promise<{ hops: number, elapsedMs: number }> {
+  /**
+   * Announces us as a provider of `key`; resolves with hops, time and how many peers stored the
+   * record. kad-dht itself does not fail when no peer took it: we do (the caller retries later).
+   */
+  async provide (key: CID, options: { signal?: AbortSignal } = {}): Promise<{ hops: number, elapsedMs: number, peers: number }> {
     const started = performance.now()
     const hops = new HopTracker()
+    let peers = 0
     try {
-      for await (const e of this.dht().provide(key, { signal: options.signal })) hops.on(e)
+      for await (const e of this.dht().provide(key, { signal: options.signal })) {
+        hops.on(e)
+        if (e.name === 'PEER_RESPONSE' && e.messageName === 'ADD_PROVIDER') peers++
+      }
     } catch (err) {
       this.provides.failed++
       throw err
     }
+    if (peers === 0) {
+      this.provides.failed++
+      throw new ProvideError(`no DHT peer stored the provider record for ${key.toString()}`)
+    }
     const elapsedMs = performance.now() - started
     this.provides.add(elapsedMs, hops.maxQueried)
     this.provided.add(key.toString())
-    return { hops: hops.maxQueried, elapsedMs }
+    return { hops: hops.maxQueried, elapsedMs, peers }
   }
 
   /** Providers of `key` (deduplicated, without us), stopping early at `limit`. */
