@@ -1,6 +1,8 @@
 // The ledger on the network: three real nodes on 127.0.0.1 with the 'ledger' feature (low join difficulty).
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { MeshNode } from '../src/node/mesh-node'
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
@@ -8,7 +10,7 @@ import {
   blockBody, computeBlockHash, createSigner, openLedger, sealBlock, solveJoinPow, tokens, verifyJoinPow, GENESIS_PREV, NEW_USER_GRANT,
   type Block, type BlockBody
 } from '../src/node/ledger'
-import { connectedTo, startTestNode, stopAll, tcpAddr, waitFor } from './helpers/mesh'
+import { connectedTo, startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
 
 const DIFFICULTY = 8
 
@@ -239,9 +241,36 @@ describe('catch-up', () => {
     const b = await startTestNode({ features: [feature()], bootstrap: [tcpAddr(a)] })
     nodes.push(b)
     const B = ledgerOf(b)
-    await waitFor('A and B hold the same chains', () => B.headsDigest() === A.headsDigest(), 30_000)
+    await waitFor('B joined, and A and B hold the same chains', () => B.ledger.joined && B.headsDigest() === A.headsDigest(), 30_000)
     assert.equal(B.ledger.accounts().length, 102)
     for (const l of ledgers.slice(0, 5)) assert.equal(B.ledger.balance(l.account), tokens(100))
     assert.equal(b.drops.total('ledger'), 0, 'nothing held against A on the way (blocks that arrived before the chain they depend on were retried)')
+  })
+
+  test('a node whose ledger directory was lost fetches its own chain back from its peers instead of joining again (which would be a double spend)', async () => {
+    const feature = (): LedgerFeature => ledgerFeature({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 300, settleDelayMs: 200 })
+    const p = await startTestNode({ features: [feature()] })
+    nodes.push(p)
+    const dir = await tempDir()
+    let q = await startTestNode({ dataDir: dir, features: [feature()], bootstrap: [tcpAddr(p)] })
+    const P = ledgerOf(p)
+    let Q = ledgerOf(q)
+    // Both join on their own (auto-join after asking their first peers).
+    await waitFor('both joined and known to each other', () => P.ledger.joined && Q.ledger.joined && P.ledger.head(Q.account) != null && Q.ledger.head(P.account) != null, 20_000)
+    await P.send(Q.account, tokens(5))
+    await waitFor('Q received', () => Q.ledger.balance() === tokens(105) && P.ledger.balance(Q.account) === tokens(105), 20_000)
+    const chain = Q.ledger.chain().map(x => x.hash)
+    await q.stop()
+    await rm(path.join(dir, 'ledger'), { recursive: true })
+
+    q = await startTestNode({ dataDir: dir, features: [feature()], bootstrap: [tcpAddr(p)] })
+    nodes.push(q)
+    Q = ledgerOf(q)
+    await waitFor('Q holds its chain again', () => Q.ledger.chain().length >= chain.length, 20_000)
+    assert.deepEqual(Q.ledger.chain().map(x => x.hash).slice(0, chain.length), chain)
+    assert.equal(Q.ledger.balance(), tokens(105))
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    assert.equal(P.ledger.isForked(Q.account), false)
+    assert.equal(Q.ledger.isForked(Q.account), false)
   })
 })

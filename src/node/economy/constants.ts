@@ -52,3 +52,5 @@ export const LEDGER_DIR = 'ledger'
 export const DEFAULT_SETTLE_DELAY_MS = 2_000
 /** Neighbours asked before receiving payments. */
 export const SETTLE_SYNC_PEERS = 8
+/** Longest wait for the first bootstrap round before a first-start join asks its peers for its own chain. */
+export const AUTO_JOIN_WAIT_MS = 15_000

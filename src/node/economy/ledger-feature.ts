@@ -31,10 +31,10 @@ import type { MeshNode } from '../mesh-node'
 import type { ApiServer } from '../api/server'
 import type { ContentFeature } from '../content'
 import { request, serve, type BadMessageReason } from '../transport/rpc'
-import { combineSignals, type AbortOptions } from '../util/abort'
+import { combineSignals, delay, type AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import {
-  DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, MAX_GAP_FILLS_PER_PUSH, MAX_GOSSIP_BYTES, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
+  AUTO_JOIN_WAIT_MS, DEFAULT_SETTLE_DELAY_MS, DEFAULT_SYNC_INTERVAL_MS, DIFFICULTY_ENV, MAX_GAP_FILLS_PER_PUSH, MAX_GOSSIP_BYTES, SETTLE_SYNC_PEERS, LEDGER_DIR, LEDGER_MAX_BYTES, LEDGER_PROTOCOL, LEDGER_RATE_PER_SECOND, LEDGER_TIMEOUT_MS,
   LEDGER_TOPIC, MAX_BLOCKS_PER_MESSAGE, MAX_BLOCKS_PER_ROUND, MAX_CONFLICTS_PER_ROUND, MAX_DIVERGENCE_SCAN, MAX_FORKED_PER_MESSAGE, MAX_HEADS_PER_MESSAGE,
   MAX_RANGES_PER_REQUEST, SYNC_FANOUT
 } from './constants'
@@ -120,6 +120,9 @@ export class LedgerFeature implements MeshFeature {
   private settleTimer?: NodeJS.Timeout
   private settling: Promise<void> = Promise.resolve()
   private stopped = false
+  private firstSyncDone: () => void = () => {}
+  /** Resolves when a heads exchange with some peer has completed. */
+  private readonly firstSync = new Promise<void>(resolve => { this.firstSyncDone = resolve })
   private readonly proofsFromNetwork = new Set<string>()
   private readonly queued = new Map<string, Promise<SyncReport>>()
   private readonly counters = { rounds: 0, blocksFetched: 0, pushesReceived: 0, pushesSent: 0, gossipReceived: 0, proofsPublished: 0, syncErrors: 0, lastRoundAt: 0 }
@@ -195,7 +198,7 @@ export class LedgerFeature implements MeshFeature {
       this.timer.unref()
     }
     if (ledger.joined) this.scheduleSettle()
-    else if (this.init.autoJoin !== false) void this.join().catch(() => {})
+    else if (this.init.autoJoin !== false) void this.autoJoin(node).catch(() => {})
   }
 
   async stop (): Promise<void> {
@@ -209,6 +212,20 @@ export class LedgerFeature implements MeshFeature {
     await this.settling.catch(() => {})
     await Promise.allSettled([...this.inFlight.values()])
     await this._ledger?.close()
+  }
+
+  /**
+   * Joins in the background on a first start, but only after asking the first peers: a node whose ledger
+   * directory was lost (same key, new data) must fetch its own chain back, since a second join block of
+   * the same account would be a proven double spend.
+   */
+  private async autoJoin (node: MeshNode): Promise<void> {
+    // The first heads exchange with a peer, or the end of the first bootstrap round (no peers), or a cap.
+    await Promise.race([this.firstSync, node.bootstrapped, delay(AUTO_JOIN_WAIT_MS, { signal: node.shutdownSignal })]).catch(() => {})
+    if (this.stopped) return
+    await this.syncRound().catch(() => [])
+    if (this.stopped || this.ledger.joined) return
+    await this.join()
   }
 
   /** Joins the ledger (PoW at the network difficulty, +100 tokens); resolves at once when already joined. */
@@ -433,6 +450,7 @@ export class LedgerFeature implements MeshFeature {
       return await queued
     }
     const p = this.doSync(peer, options).finally(() => this.inFlight.delete(key))
+    void p.then(() => this.firstSyncDone(), () => {})
     this.inFlight.set(key, p)
     return await p
   }
