@@ -63,6 +63,8 @@ test('messages from the page are validated before they reach the node', () => {
   ok({ type: 'request', id: 2, method: 'search', params: { query: 'wine', network: true, timeoutMs: 5000, hops: 3, k: 30 } })
   ok({ type: 'request', id: 4, method: 'install', params: { ref: 'viticulture-notes-lora' } })
   ok({ type: 'request', id: 5, method: 'publish', params: { path: '/tmp/adapter', price: 2 } })
+  ok({ type: 'request', id: 6, method: 'pickFolder' })
+  bad({ type: 'request', id: 6, method: 'pickFolder', params: { path: '/etc' } }, /Unrecognized key/)
   bad({ type: 'request', id: 1, method: 'exec' }, /unknown type or method/)
   bad({ type: 'request', id: 1, method: '__proto__' }, /unknown type or method/)
   bad('not an object', /unknown type or method/)

@@ -152,6 +152,11 @@ test('"Continuum: Open Marketplace" in code-server: the webview page searches th
     assert.equal(await webview.locator('#install-folder').count(), 0)
     assert.equal(await webview.getByRole('button', { name: 'Install into project' }).count(), 1)
     await p.screenshot({ path: path.join(artifacts, 'vscode-marketplace.png') })
+    // Publishing picks the folder with VS Code's own dialog (the page cannot browse the file system).
+    await webview.locator('vscode-collapsible.publish').click()
+    await webview.locator('#publish-browse').click()
+    await p.locator('.quick-input-widget').filter({ hasText: /Adapter folder to publish|Publish/ }).first().waitFor({ timeout: 30_000 })
+    await p.keyboard.press('Escape')
 
     await webview.getByRole('tab', { name: 'Mesh' }).click()
     const peers = webview.locator('[data-figure="Peers"] dd')

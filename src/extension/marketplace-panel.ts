@@ -102,6 +102,10 @@ class MarketplacePanel {
       case 'peers': return node.peers()
       case 'topology': return node.topology({ signal })
       case 'wallet': return this.wallet()
+      case 'pickFolder': {
+        const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Publish', title: 'Adapter folder to publish (PEFT: adapter_config.json, weights, README.md)' })
+        return picked?.[0] !== undefined ? { path: picked[0].fsPath } : null
+      }
       case 'search': return this.search(m.params, signal, write)
       case 'install': return this.install(m.params, signal, write)
       case 'publish': return this.publish(m.params, signal, write)

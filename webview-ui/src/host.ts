@@ -72,12 +72,13 @@ const SearchParams = z.strictObject({
 const InstallParams = z.strictObject({ ref: z.string().min(1).max(300), folder: z.string().min(1).max(4096).optional() })
 const PublishParams = z.strictObject({ path: z.string().min(1).max(4096), price: z.number().int().min(0).max(1e9).optional() })
 
-const Simple = z.strictObject({ type: z.literal('request'), id, method: z.enum(['status', 'peers', 'topology', 'wallet']) })
+const Simple = z.strictObject({ type: z.literal('request'), id, method: z.enum(['status', 'peers', 'topology', 'wallet', 'pickFolder']) })
 const BY_METHOD: Record<string, z.ZodType> = {
   status: Simple,
   peers: Simple,
   topology: Simple,
   wallet: Simple,
+  pickFolder: Simple,
   search: z.strictObject({ type: z.literal('request'), id, method: z.literal('search'), params: SearchParams }),
   install: z.strictObject({ type: z.literal('request'), id, method: z.literal('install'), params: InstallParams }),
   publish: z.strictObject({ type: z.literal('request'), id, method: z.literal('publish'), params: PublishParams })

@@ -130,6 +130,19 @@ export class MarketplacePage extends LitElement {
     await this.runJob(job, onRecord => this.client.install({ ref: installRef(r), ...(folder !== '' ? { folder } : {}) }, onRecord))
   }
 
+  private async browse (): Promise<void> {
+    try {
+      const picked = await this.client.pickFolder?.('Adapter folder to publish')
+      if (picked !== undefined) {
+        this.publishForm.path = picked
+        this.requestUpdate()
+      }
+    } catch (err) {
+      this.publishJob = { running: false, lines: [], error: errorText(err) }
+      this.requestUpdate()
+    }
+  }
+
   private async runPublish (): Promise<void> {
     const f = this.publishForm
     const job: JobState = { running: true, lines: ['Publishing…'] }
@@ -343,6 +356,9 @@ export class MarketplacePage extends LitElement {
         <form class="publish-form" @submit=${(e: Event) => { e.preventDefault(); void this.runPublish() }}>
           <p class="note">The name, description and tags come from the folder (adapter_config.json, README.md model card).</p>
           ${field('path', 'Adapter folder (PEFT)', '/path/to/my-adapter')}
+          ${this.client.pickFolder !== undefined
+            ? html`<vscode-button secondary id="publish-browse" @click=${() => { void this.browse() }}>Choose folder…</vscode-button>`
+            : nothing}
           ${field('price', 'Price in tokens (optional)', '0')}
           <vscode-button id="publish-button" ?disabled=${this.publishJob?.running === true} @click=${() => { void this.runPublish() }}>Publish</vscode-button>
         </form>

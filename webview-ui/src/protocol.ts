@@ -168,6 +168,8 @@ export interface MeshClient {
   /** Subscribes to live events; returns the unsubscribe function. */
   onEvent(listener: (e: NodeEvent) => void): () => void
   onConnection(listener: (s: ConnectionState) => void): () => void
+  /** A folder chosen in the host's own dialog (VS Code only); undefined when cancelled. */
+  pickFolder?(title: string): Promise<string | undefined>
 }
 
 /** An error the page shows as a sentence (never a blank page). */
@@ -180,11 +182,11 @@ export class ClientError extends Error {
 
 // ---- webview ⇄ extension host messages ----
 
-export type RequestMethod = 'status' | 'peers' | 'topology' | 'search' | 'install' | 'publish' | 'wallet'
+export type RequestMethod = 'status' | 'peers' | 'topology' | 'search' | 'install' | 'publish' | 'wallet' | 'pickFolder'
 
 /** Page → host. */
 export type WebviewMessage =
-  | { type: 'request', id: number, method: 'status' | 'peers' | 'topology' | 'wallet' }
+  | { type: 'request', id: number, method: 'status' | 'peers' | 'topology' | 'wallet' | 'pickFolder' }
   | { type: 'request', id: number, method: 'search', params: SearchRequest }
   | { type: 'request', id: number, method: 'install', params: InstallRequest }
   | { type: 'request', id: number, method: 'publish', params: PublishRequest }

@@ -45,6 +45,12 @@ export class WebviewMeshClient implements MeshClient {
     await this.call('publish', req, r => onRecord(r as ProgressRecord), signal)
   }
 
+  async pickFolder (_title: string): Promise<string | undefined> {
+    // The host shows its own dialog (the page cannot see the file system); the title is the host's too.
+    const r = await this.call('pickFolder', undefined, undefined) as { path?: string } | null
+    return typeof r?.path === 'string' ? r.path : undefined
+  }
+
   onEvent (listener: (e: NodeEvent) => void): () => void {
     this.eventListeners.add(listener)
     return () => { this.eventListeners.delete(listener) }
