@@ -9,7 +9,7 @@
 //   connection would; this is where several providers pay off.
 // Plus verification throughput: hashing blocks against their CIDs, and re-reading a stored DAG.
 //
-// Usage: npm run bench -- download [--json] [--mb 50] [--runs 3] [--cap 20]
+// Usage: npm run bench -- download [--json] [--mb 50] [--runs 3] [--cap 2]
 import '../src/node/polyfills'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -31,7 +31,7 @@ const report = new BenchReport('download')
 const arg = (name: string, def: number): number => process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : def
 const MB = arg('--mb', 50)
 const RUNS = arg('--runs', 3)
-const CAP = arg('--cap', 20)
+const CAP = arg('--cap', 2)
 const BATCH = arg('--batch', 0)
 const LOOPS = arg('--loops', 0)
 

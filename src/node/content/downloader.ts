@@ -6,6 +6,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { CID } from 'multiformats/cid'
+import { delay } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import type { FsBlockstore } from './blockstore'
 import { BLOCKS_PER_REQUEST, MAX_BUNDLE_BYTES, REQUESTS_PER_PROVIDER } from './constants'
@@ -57,8 +58,9 @@ export interface DownloadInit {
   onBadProvider?: (peer: PeerId, detail: string) => void
 }
 
-/** Errors from one provider before it is dropped (timeouts, resets). */
-const MAX_PROVIDER_ERRORS = 2
+/** Errors from one provider before it is dropped (failed dials, timeouts, resets), with a growing pause between. */
+const MAX_PROVIDER_ERRORS = 3
+const ERROR_BACKOFF_MS = 500
 
 export async function downloadDag (init: DownloadInit): Promise<DownloadResult> {
   const started = Date.now()
@@ -171,6 +173,7 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
         const n = (providerErrors.get(id) ?? 0) + 1
         providerErrors.set(id, n)
         if (n >= MAX_PROVIDER_ERRORS) drop(peer, 'error', errorMessage(err))
+        else await delay(ERROR_BACKOFF_MS * n, { signal: init.signal })
         continue
       }
       const leftovers: CID[] = []
