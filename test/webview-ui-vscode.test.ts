@@ -146,6 +146,18 @@ test('"Continuum: Open Marketplace" in code-server: the webview page searches th
     await p.locator('.quick-input-widget').filter({ hasText: /Adapter folder to publish|Publish/ }).first().waitFor({ timeout: 30_000 })
     await p.keyboard.press('Escape')
 
+    // Hidden and shown again (VS Code reloads a hidden webview): the query, results and details come back.
+    const shown = await webview.locator('.result').count()
+    await p.keyboard.press('Control+P')
+    await p.locator('.quick-input-widget input').fill('README.md')
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor({ timeout: 20_000 })
+    await p.keyboard.press('Enter')
+    await p.locator('.tab.active', { hasText: 'README.md' }).waitFor({ timeout: 20_000 })
+    await p.locator('.tab', { hasText: 'Continuum Marketplace' }).first().click()
+    await webview.locator('section.details').waitFor({ timeout: 30_000 })
+    assert.equal(await webview.locator('.result').count(), shown)
+    assert.equal(await query.inputValue().catch(async () => await webview.locator('#query').evaluate(el => (el as HTMLInputElement).value)), 'pairing wine with food for a restaurant menu')
+
     await webview.getByRole('tab', { name: 'Mesh' }).click()
     const peers = webview.locator('[data-figure="Peers"] dd')
     await waitFor('the mesh page shows the daemon as a peer', async () => Number(await peers.innerText().catch(() => '0')) >= 1, 60_000, 500)

@@ -268,6 +268,10 @@ test('keyboard: tab order through the search controls, Enter searches, arrow key
   await page.keyboard.press('Enter')
   await page.locator('section.details').waitFor()
   assert.equal(await page.locator('.result.selected').getAttribute('data-key'), second)
+  // Escape closes the details and gives the focus back to the result.
+  await page.keyboard.press('Escape')
+  await page.locator('section.details').waitFor({ state: 'detached' })
+  assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.key), second)
 })
 
 test('wallet page: balance, earned, spent, reputation, history (or "not available" without the ledger)', async () => {

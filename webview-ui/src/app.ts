@@ -2,7 +2,7 @@
 // Status is read once here and handed to every page; live events refresh it.
 import { LitElement, html, nothing, type TemplateResult } from 'lit'
 import type { ConnectionState, MeshClient, MeshStatusView } from './protocol'
-import type { MarketplacePage } from './marketplace-page'
+import type { MarketplacePage, MarketState } from './marketplace-page'
 import type { MeshPage } from './mesh-page'
 import type { WalletPage } from './wallet-page'
 import { errorText } from './format'
@@ -13,13 +13,16 @@ import './wallet-page'
 const PAGES = ['marketplace', 'wallet', 'mesh'] as const
 type Page = typeof PAGES[number]
 
-export interface AppState { page?: Page }
+/** What survives the webview being hidden (VS Code drops hidden webviews' pages; getState/setState keep this). */
+export interface AppState { page?: Page, market?: MarketState }
 
 export class ContinuumApp extends LitElement {
   client!: MeshClient
   /** Persists the open page (VS Code's getState/setState, or session storage). */
   saveState: (s: AppState) => void = () => {}
   page: Page = 'marketplace'
+  /** Restored into the marketplace page on first render. */
+  initialMarket?: MarketState
   private status?: MeshStatusView
   private statusError?: string
   private connection: ConnectionState = { state: 'connecting' }
@@ -78,7 +81,7 @@ export class ContinuumApp extends LitElement {
 
   private showPage (page: Page): void {
     this.page = page
-    this.saveState({ page })
+    this.saveState({ page, market: this.market()?.snapshot() })
     this.requestUpdate()
     if (page === 'mesh') void this.updateComplete.then(() => { void this.mesh()?.refreshTopology() })
     if (page === 'wallet') void this.updateComplete.then(() => { void this.walletPage()?.refresh() })
@@ -111,6 +114,13 @@ export class ContinuumApp extends LitElement {
           <cm-mesh .client=${this.client} .status=${this.status}></cm-mesh>
         </vscode-tab-panel>
       </vscode-tabs>`
+  }
+
+  protected override firstUpdated (): void {
+    const market = this.market()
+    if (market === null) return
+    if (this.initialMarket !== undefined) market.restore(this.initialMarket)
+    market.onStateChange = () => this.saveState({ page: this.page, market: market.snapshot() })
   }
 
   protected override updated (): void {

@@ -26,6 +26,7 @@ function start (): void {
     app.client = new WebviewMeshClient(vscode)
     const saved = vscode.getState() as AppState | undefined
     if (saved?.page !== undefined) app.page = saved.page
+    if (saved?.market !== undefined) app.initialMarket = saved.market
     app.saveState = s => vscode.setState(s)
   } else {
     document.documentElement.dataset.host = 'browser'

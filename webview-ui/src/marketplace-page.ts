@@ -15,6 +15,9 @@ interface SearchState {
   error?: string
 }
 
+/** The part of the page worth keeping when VS Code hides the webview: the query and what it found. */
+export interface MarketState { query: string, patienceS: number, hops: number, results: AdapterResult[], selectedKey?: string }
+
 interface JobState { running: boolean, lines: string[], error?: string, done?: string, value?: number, max?: number, stage?: string }
 
 function inputValue (e: Event): string {
@@ -38,7 +41,23 @@ export class MarketplacePage extends LitElement {
   private publishForm = { path: '', price: '' }
   private publishJob?: JobState
 
+  /** Called after a search finishes or a result is opened (the host persists `snapshot()`). */
+  onStateChange: () => void = () => {}
+
   protected override createRenderRoot (): HTMLElement { return this }
+
+  snapshot (): MarketState {
+    return { query: this.query, patienceS: this.patienceS, hops: this.hops, results: this.sorted(), ...(this.selected !== undefined ? { selectedKey: this.selected.key } : {}) }
+  }
+
+  restore (s: MarketState): void {
+    this.query = typeof s.query === 'string' ? s.query : ''
+    if (Number.isInteger(s.patienceS) && s.patienceS >= 1 && s.patienceS <= 30) this.patienceS = s.patienceS
+    if (Number.isInteger(s.hops) && s.hops >= 1 && s.hops <= 10) this.hops = s.hops
+    this.results = new Map((Array.isArray(s.results) ? s.results : []).map(r => [r.key, r]))
+    this.selected = s.selectedKey !== undefined ? this.results.get(s.selectedKey) : undefined
+    this.requestUpdate()
+  }
 
   private get contentAvailable (): boolean { return this.status?.features?.content !== undefined }
 
@@ -86,6 +105,7 @@ export class MarketplacePage extends LitElement {
       if (this.abort === abort) {
         state.running = false
         this.requestUpdate()
+        this.onStateChange()
       }
     }
   }
@@ -94,7 +114,17 @@ export class MarketplacePage extends LitElement {
     if (this.selected?.key !== r.key) this.install = undefined
     this.selected = r
     this.requestUpdate()
+    this.onStateChange()
     void this.updateComplete.then(() => this.querySelector<HTMLElement>('#details-title')?.focus())
+  }
+
+  /** Escape in the details pane closes it and puts the focus back on its result. */
+  private closeDetails (): void {
+    const key = this.selected?.key
+    this.selected = undefined
+    this.requestUpdate()
+    this.onStateChange()
+    void this.updateComplete.then(() => this.querySelector<HTMLElement>(`.result[data-key="${CSS.escape(key ?? '')}"]`)?.focus())
   }
 
   private onResultKey (e: KeyboardEvent, index: number): void {
@@ -292,10 +322,10 @@ export class MarketplacePage extends LitElement {
   private renderDetails (r: AdapterResult): TemplateResult {
     const job = this.install
     return html`
-      <section class="details" aria-labelledby="details-title">
+      <section class="details" aria-labelledby="details-title" @keydown=${(e: KeyboardEvent) => { if (e.key === 'Escape') { e.preventDefault(); this.closeDetails() } }}>
         <div class="details-head">
           <h2 id="details-title" tabindex="-1">${r.name} <span class="version">${r.version}</span></h2>
-          <vscode-button secondary id="close-details" @click=${() => { this.selected = undefined; this.requestUpdate() }}>Close</vscode-button>
+          <vscode-button secondary id="close-details" @click=${() => this.closeDetails()}>Close</vscode-button>
         </div>
         <h3>Model card</h3>
         <p class="model-card">${r.description}</p>
