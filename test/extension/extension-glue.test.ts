@@ -1,7 +1,7 @@
 // Unit tests of the extension glue with a stub of the `vscode` module: settings → node init, the node host's
 // start/failure/fix states, status bar text, trees, search merging, the workspace query and activation.
 // Real mesh nodes on 127.0.0.1 with mDNS off; nothing leaves this machine.
-import { settings as stubSettings, shown, commandsApi, fakeContext, resetShown, workspace as stubWorkspace, Uri } from './vscode-stub'
+import { settings as stubSettings, shown, commandsApi, fakeContext, resetShown, workspace as stubWorkspace, Uri, quickPicks, type FakeQuickPick } from './vscode-stub'
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
@@ -15,8 +15,8 @@ import { DEFAULT_SETTINGS, readSettings, validateSettings, nodeInitFromSettings,
 import { NodeHost, type NodeHostState } from '../../src/extension/node-host'
 import { statusText } from '../../src/extension/status-bar'
 import { AdaptersTreeProvider, PeersTreeProvider, type AdapterTreeNode } from '../../src/extension/trees'
-import { searchAdapters, resultFromWire } from '../../src/extension/search'
-import { toPick } from '../../src/extension/search-quick-pick'
+import { searchAdapters, resultFromWire, type AdapterResult } from '../../src/extension/search'
+import { toPick, showSearchQuickPick, type AdapterAction } from '../../src/extension/search-quick-pick'
 import { buildWorkspaceQuery, parseCargoToml, parsePyproject } from '../../src/extension/workspace-query'
 import { activate, deactivate, type ContinuumApi } from '../../src/extension/extension'
 import { tempDir, waitFor } from '../helpers/mesh'
@@ -178,6 +178,40 @@ test('search: local results first; network batches are merged by key with their 
     const local = await searchAdapters(node, 'debugging asynchronous JavaScript promises', DEFAULT_SETTINGS.search, { localOnly: true })
     assert.equal(local.networkAvailable, false)
     assert.ok(local.results.length > 0 && local.results.every(r => r.location === 'local'))
+  } finally {
+    await host.stop()
+  }
+})
+
+test('search QuickPick: results as you type (busy until the network is done), the newest query wins, item buttons run actions', async () => {
+  const dir = await tempDir()
+  const file = path.join(dir, 'few.jsonl')
+  await writeFile(file, lines.slice(0, 40).join('\n'))
+  const host = hostFor(dir, loopback())
+  try {
+    await host.start()
+    await host.node!.catalog.import(file)
+    const actions: Array<[AdapterAction, string]> = []
+    const qp = showSearchQuickPick({
+      node: () => host.requireNode(),
+      settings: () => ({ ...DEFAULT_SETTINGS.search, minSimilarity: 0 }),
+      onAction: async (action, r) => { actions.push([action, r.id]) },
+      log: { warn: () => {} } as never
+    }) as unknown as FakeQuickPick<{ label: string, alwaysShow?: boolean, buttons?: unknown[], result?: AdapterResult }>
+    assert.equal(qp, quickPicks.at(-1))
+    assert.ok(qp.visible)
+    qp.type('wine')
+    qp.type('race conditions and deadlocks in concurrent code')
+    assert.equal(qp.busy, true, 'busy while searching')
+    await waitFor('results', () => !qp.busy && qp.items.length > 0, 30_000)
+    assert.ok(qp.items.every(i => i.alwaysShow === true), 'ranked by meaning, not filtered by the typed words')
+    assert.ok(['race-condition-expert', 'async-debugging-v2'].includes(qp.items[0].result!.id), `first: ${qp.items[0].result?.id}`)
+    qp.pressButton(qp.items[0], qp.items[0].buttons![2])
+    await waitFor('the action', () => actions.length === 1)
+    assert.deepEqual(actions[0], ['copyCid', qp.items[0].result!.id])
+    qp.type('')
+    assert.deepEqual(qp.items, [])
+    qp.hide()
   } finally {
     await host.stop()
   }

@@ -104,8 +104,37 @@ function outputChannel (name: string): Record<string, unknown> {
   return { name, trace: line('trace'), debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error'), appendLine: line('info'), show: () => {}, dispose: () => {} }
 }
 
+/** A QuickPick the test drives: set `value` through `type()`, press buttons, read `items` and `busy`. */
+export class FakeQuickPick<T> {
+  items: T[] = []
+  selectedItems: T[] = []
+  busy = false
+  value = ''
+  title?: string
+  placeholder?: string
+  matchOnDescription = true
+  matchOnDetail = true
+  ignoreFocusOut = false
+  visible = false
+  private readonly changeValue = new EventEmitter<string>()
+  private readonly triggerButton = new EventEmitter<{ item: T, button: unknown }>()
+  private readonly accept = new EventEmitter<void>()
+  private readonly hideEmitter = new EventEmitter<void>()
+  readonly onDidChangeValue = this.changeValue.event
+  readonly onDidTriggerItemButton = this.triggerButton.event
+  readonly onDidAccept = this.accept.event
+  readonly onDidHide = this.hideEmitter.event
+  show (): void { this.visible = true }
+  hide (): void { this.visible = false; this.hideEmitter.fire() }
+  dispose (): void {}
+  type (value: string): void { this.value = value; this.changeValue.fire(value) }
+  pressButton (item: T, button: unknown): void { this.triggerButton.fire({ item, button }) }
+}
+export const quickPicks: Array<FakeQuickPick<unknown>> = []
+
 export const window = {
   activeTextEditor: undefined,
+  createQuickPick: () => { const qp = new FakeQuickPick(); quickPicks.push(qp); return qp },
   createOutputChannel: outputChannel,
   createStatusBarItem: () => {
     const item = { text: '', tooltip: undefined as unknown, command: undefined as unknown, name: '', visible: false, show () { item.visible = true }, hide () { item.visible = false }, dispose () {} }
