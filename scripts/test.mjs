@@ -38,5 +38,6 @@ for (const file of built.outputFiles) {
 await ensureModel({ log: m => console.error(`build-model: ${m}`) })
 const files = entries.map(e => path.join(outdir, e.replace(/^test[\\/]/, '').replace(/\.ts$/, '.cjs')))
 const concurrency = process.env.TEST_CONCURRENCY ?? '2'
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...passthrough, ...files], { stdio: 'inherit', cwd: root, env: { ...process.env, CONTINUUM_ROOT: root } })
+// Nodes started by tests join the ledger with a cheap proof of work (the economy tests set their own).
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...passthrough, ...files], { stdio: 'inherit', cwd: root, env: { ...process.env, CONTINUUM_ROOT: root, CONTINUUM_JOIN_DIFFICULTY: process.env.CONTINUUM_JOIN_DIFFICULTY ?? '8' } })
 process.exit(result.status ?? 1)

@@ -3,3 +3,5 @@ export const DEFAULT_API_PORT = 4180
 /** File in the data dir that tells the CLI where the running node's API is. */
 export const API_INFO_FILE = 'api.json'
 export const MAX_BODY_BYTES = 1024 * 1024
+/** The API access token, kept across restarts (mode 0600). */
+export const API_TOKEN_FILE = 'api-token'

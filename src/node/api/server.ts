@@ -3,13 +3,13 @@
 // use this one surface. Routes are registered by capability, so later features add their own.
 import http from 'node:http'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
 import { writeFileAtomic } from '../storage/atomic-file'
 import { errorMessage, type Logger } from '../util/logger'
-import { API_INFO_FILE, MAX_BODY_BYTES } from './constants'
+import { API_INFO_FILE, API_TOKEN_FILE, MAX_BODY_BYTES } from './constants'
 import { BadRequestError } from './errors'
 
 export interface ApiRequest {
@@ -40,12 +40,25 @@ export class ApiServer {
   private readonly streams = new Map<string, StreamHandler>()
   private readonly sseClients = new Set<http.ServerResponse>()
   private server?: http.Server
-  readonly token = randomBytes(24).toString('base64url')
+  private _token = ''
   private _url = ''
 
   constructor (private readonly init: ApiServerInit) {}
 
   get url (): string { return this._url }
+  /** The access token: created once per data dir and kept, so open pages survive a node restart. */
+  get token (): string { return this._token }
+
+  private async loadToken (): Promise<string> {
+    const file = path.join(this.init.dataDir, API_TOKEN_FILE)
+    try {
+      const text = (await readFile(file, 'utf8')).trim()
+      if (/^[A-Za-z0-9_-]{32,}$/.test(text)) return text
+    } catch { /* first start */ }
+    const token = randomBytes(24).toString('base64url')
+    await writeFileAtomic(file, token + '\n', { mode: 0o600 })
+    return token
+  }
 
   /** `GET /api/status` → route('GET', '/api/status', handler) */
   route (method: 'GET' | 'POST' | 'DELETE', pathname: string, handler: RouteHandler): void {
@@ -63,6 +76,7 @@ export class ApiServer {
   }
 
   async start (port: number): Promise<ApiInfo> {
+    this._token = await this.loadToken()
     const server = http.createServer((req, res) => { void this.handle(req, res) })
     this.server = server
     await new Promise<void>((resolve, reject) => {
