@@ -240,11 +240,15 @@ test('rate limit: a peer\'s requests beyond 10 per second are dropped and counte
   const before = featureOf(target).status().requestsProcessed
   const droppedBefore = target.drops.get('flood', 'rate-limited')
   const N = 60
+  const started = Date.now()
   await Promise.all(Array.from({ length: N }, () => sendRaw(attacker, target, requestFrame())))
   await waitFor('all frames handled', () => featureOf(target).status().requestsProcessed - before + target.drops.get('flood', 'rate-limited') - droppedBefore >= N)
+  // A 10-per-second limit in one-second windows accepts at most 10 per window the burst touched
+  // (a loaded machine stretches the burst over more windows).
+  const allowed = 10 * (Math.ceil((Date.now() - started) / 1000) + 1)
   const accepted = featureOf(target).status().requestsProcessed - before
-  assert.ok(accepted >= 1 && accepted <= 20, `accepted ${accepted} of ${N}`)
-  assert.ok(target.drops.get('flood', 'rate-limited') - droppedBefore >= N - 20)
+  assert.ok(accepted >= 1 && accepted <= allowed, `accepted ${accepted} of ${N} (at most ${allowed})`)
+  assert.ok(target.drops.get('flood', 'rate-limited') - droppedBefore >= N - allowed)
   // The node still answers the line's own traffic.
   const { batches } = await collect(featureOf(line.nodes[0]).search({ vector: await vectorOf(VINEYARD), text: VINEYARD }, { hops: 4, timeoutMs: 30_000 }), has('viticulture-expert-v3'))
   assert.ok(batches.flatMap(b => b.results).some(r => r.manifest.id === 'viticulture-expert-v3'))
