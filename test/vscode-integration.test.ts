@@ -16,7 +16,7 @@ const EXPECTED = [
   'the node connects to the bootstrap peer',
   'the search command\'s provider returns the other node\'s adapters',
   'Find Adapters for This Workspace builds a query from the project and finds sensible adapters',
-  'the install command writes the adapter and the lockfile into the workspace',
+  'the install command writes the adapter and the lockfile into the workspace; Install from Lockfile restores it',
   'the Adapters tree lists discovered adapters',
   'screenshot of the workbench with the Continuum sidebar open'
 ]

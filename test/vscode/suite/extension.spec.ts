@@ -6,7 +6,7 @@
 //   CONTINUUM_TEST_SCREENSHOT    request file: written when the workbench is ready; the harness answers with <file>.done
 import * as vscode from 'vscode'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ContinuumApi } from '../../../src/extension/extension'
 import type { AdapterTreeNode } from '../../../src/extension/trees'
@@ -101,7 +101,7 @@ test('Find Adapters for This Workspace builds a query from the project and finds
   await vscode.commands.executeCommand('workbench.action.closeQuickOpen')
 })
 
-test('the install command writes the adapter and the lockfile into the workspace', async () => {
+test('the install command writes the adapter and the lockfile into the workspace; Install from Lockfile restores it', async () => {
   const node = api.host.node!
   if (node.feature('content') === undefined) throw new Skip('this build has no content feature')
   const adapter = await publishedAdapter()
@@ -123,6 +123,12 @@ test('the install command writes the adapter and the lockfile into the workspace
   installedCid = outcome.result.cid
   const lock = JSON.parse(readFileSync(path.join(project.fsPath, 'continuum.lock.json'), 'utf8')) as { adapters: Record<string, { cid: string }> }
   assert.ok(Object.values(lock.adapters).some(e => e.cid === outcome.result.cid), `lockfile pins ${outcome.result.cid}: ${JSON.stringify(lock)}`)
+  // A fresh checkout has the lockfile but not the files: Install Adapters from Lockfile brings them back.
+  rmSync(outcome.result.dir, { recursive: true, force: true })
+  const restored = await vscode.commands.executeCommand<{ result: Array<{ cid: string, dir: string }> }>('continuum.installFromLockfile', project)
+  assert.ok(restored !== undefined, 'Install Adapters from Lockfile succeeded')
+  assert.deepEqual(restored.result.map(r => r.cid), [outcome.result.cid])
+  assert.ok(existsSync(path.join(outcome.result.dir, 'adapter_model.safetensors')), 'the files are back')
 }, 300_000)
 
 test('the Adapters tree lists discovered adapters', async () => {
