@@ -241,7 +241,8 @@ function svgPlot (series: Array<{ name: string, color: string, points: Array<[nu
   const lines = series.map(s => `<polyline fill="none" stroke="${s.color}" stroke-width="2.5" points="${s.points.map(([r, v]) => `${x(r).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`)
   const grid = [0, 0.25, 0.5, 0.75, 1].map(v => `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 8}" y="${y(v) + 4}" text-anchor="end" font-size="12">${v * 100}%</text>`)
   const ticks = [1, 5, 10, 15, 20].filter(r => r <= ROUNDS).map(r => `<text x="${x(r)}" y="${H - B + 18}" text-anchor="middle" font-size="12">${r}</text>`)
-  const legend = series.map((s, i) => `<rect x="${L + 10}" y="${T + 8 + i * 18}" width="14" height="4" fill="${s.color}"/><text x="${L + 30}" y="${T + 14 + i * 18}" font-size="12">${s.name}</text>`)
+  // The legend sits mid-height, where neither a saturating nor a plateauing curve runs.
+  const legend = series.map((s, i) => `<rect x="${W - R - 300}" y="${T + 128 + i * 18}" width="14" height="4" fill="${s.color}"/><text x="${W - R - 280}" y="${T + 134 + i * 18}" font-size="12">${s.name}</text>`)
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
     `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${title}</text>${grid.join('')}${ticks.join('')}` +
     `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" font-size="12">gossip round (30 s each)</text>${lines.join('')}${legend.join('')}</svg>`
