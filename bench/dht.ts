@@ -30,21 +30,11 @@ import * as Digest from 'multiformats/hashes/digest'
 import { DhtStats } from '../src/node/dht/stats'
 import { DHT_PROTOCOL } from '../src/node/transport/constants'
 import { BenchReport, note, percentile } from './_report'
+import { seededRandom as rng } from './_random'
 
 const report = new BenchReport('dht')
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 const LOOKUPS = process.argv.includes('--lookups') ? Number(process.argv[process.argv.indexOf('--lookups') + 1]) : 0
-
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const mean = (xs: number[]): number => xs.length === 0 ? NaN : xs.reduce((s, x) => s + x, 0) / xs.length
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d

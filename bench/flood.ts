@@ -33,6 +33,7 @@ import { createLogger } from '../src/node/util/logger'
 import { FloodEngine, FloodService, FLOOD_PROTOCOL, type FloodCatalog, type ForwardingStrategy, type NetworkResult } from '../src/node/flood'
 import { dot } from '../src/node/flood/forwarding'
 import { BenchReport, jsonOutput, note, percentile } from './_report'
+import { seededRandom as rng } from './_random'
 
 const report = new BenchReport('flood')
 const quick = process.argv.includes('--quick')
@@ -45,17 +46,6 @@ const MIN_SIM = 0.3
 const COPIES = 2
 const WARMUP = Number(process.env.FLOOD_WARMUP ?? 60)
 const DEGREE = 8
-
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Random graph where every node has degree ≥ `degree` (stub matching, then top-ups). */
 function randomGraph (n: number, degree: number, rnd: () => number): Set<number>[] {

@@ -31,6 +31,7 @@ import type { MeshLibp2p } from '../src/node/transport/libp2p'
 import { DropCounters } from '../src/node/util/counters'
 import { createLogger } from '../src/node/util/logger'
 import { BenchReport, note, percentile } from './_report'
+import { seededRandom } from './_random'
 
 const NODES = Number(process.env.BENCH_NODES ?? 100)
 const PER_NODE = Number(process.env.BENCH_PER_NODE ?? 100)
@@ -142,7 +143,7 @@ async function buildNetwork (keys: PrivateKey[], runId: string): Promise<SimNode
     nodes.push({ key: keys[i], peerId: libp2p.peerId, libp2p, store: new MemoryStore(), neighbours: [] })
   }
   // Random graph of average degree ~8: each node links to 4 random others.
-  const rand = mulberry32(7)
+  const rand = seededRandom(7)
   const links = new Set<string>()
   for (let i = 0; i < nodes.length; i++) {
     let made = 0
@@ -165,16 +166,6 @@ async function buildNetwork (keys: PrivateKey[], runId: string): Promise<SimNode
   return nodes
 }
 
-function mulberry32 (seed: number): () => number {
-  let a = seed
-  return () => {
-    a |= 0; a = a + 0x6D2B79F5 | 0
-    let t = Math.imul(a ^ a >>> 15, 1 | a)
-    t = t + Math.imul(t ^ t >>> 7, 61 | t) ^ t
-    return ((t ^ t >>> 14) >>> 0) / 4294967296
-  }
-}
-
 function pick<T> (list: T[], n: number, rand: () => number): T[] {
   const copy = [...list]
   for (let i = copy.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [copy[i], copy[j]] = [copy[j], copy[i]] }
@@ -189,7 +180,7 @@ async function runMode (mode: GossipMode, keys: PrivateKey[], manifests: Adapter
   const nodes = await buildNetwork(keys, mode)
   note(`${mode}: ${nodes.length} nodes connected`)
   const memo = new VerifyMemo(200_000)
-  const rand = mulberry32(11)
+  const rand = seededRandom(11)
   const quiet = createLogger()
   nodes.forEach((n, i) => { for (const m of manifests[i]) n.store.addLocal(m) })
   for (const n of nodes) {
@@ -269,7 +260,7 @@ async function main (): Promise<void> {
   // is a cache hit on a node when the adapter that best answers it (over the whole network) is cached there.
   note('embedding the query set…')
   const all = manifests.flat()
-  const rand = mulberry32(3)
+  const rand = seededRandom(3)
   const chosen = pick(all, QUERIES, rand)
   const embedder = createEmbedder()
   const qv = await embedder.embed(chosen.map(m => `I need help with ${m.specializations.slice(0, 2).join(' and ')} (${m.domain.replace(/[/-]/g, ' ')})`))

@@ -11,24 +11,13 @@ import path from 'node:path'
 import { LocalIndex } from 'vectra'
 import { openVectorIndex, type IndexEntry, type VectorIndex } from '../src/node/vector-index'
 import { BenchReport, note, percentile } from './_report'
+import { seededRandom as rng } from './_random'
 
 const DIMS = 384
 const K = 10
 const report = new BenchReport('index')
 const quick = process.argv.includes('--quick')
 const oneMillion = process.argv.includes('--1m') || process.env.CONTINUUM_BENCH_1M === '1'
-
-/** mulberry32: deterministic, fast. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * Vectors around 64 random "topics" (so near neighbours exist, as with real embeddings), normalised.

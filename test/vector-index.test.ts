@@ -8,20 +8,9 @@ import path from 'node:path'
 import { after, describe, test } from 'node:test'
 import { LocalIndex } from 'vectra'
 import { openVectorIndex, simdAvailable, TopK, tokenize, VectorMatrix, type IndexEntry, type VectorIndex } from '../src/node/vector-index'
+import { seededRandom as rng } from '../bench/_random'
 
 const DIMS = 32
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function randomVector (r: () => number, dims = DIMS): Float32Array {
   const v = new Float32Array(dims)
