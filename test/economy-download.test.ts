@@ -3,8 +3,6 @@
 // pays A, which receives the payments and claims its hosting rewards, and both nodes agree on the balances.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { cp, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createEmbedder, type Embedder } from '../src/node/embedding'
 import type { MeshNode } from '../src/node/mesh-node'
@@ -12,37 +10,8 @@ import { contentFeature, type ContentFeature } from '../src/node/content'
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
 import { tokens } from '../src/node/ledger'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
+import { makePeftFolder } from './helpers/peft'
 
-const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..')
-const SAMPLE = path.join(root, 'data', 'sample-catalog', 'peft', 'viticulture-notes-lora')
-
-/** A valid LoRA PEFT folder of about `bytes` bytes of random weights. */
-async function makePeftFolder (dir: string, id: string, bytes: number): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  await cp(path.join(SAMPLE, 'adapter_config.json'), path.join(dir, 'adapter_config.json'))
-  const r = 2
-  const d = 4096
-  const perTensor = r * d * 4
-  const layers = Math.max(1, Math.ceil(bytes / (perTensor * 2)))
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } }
-  let off = 0
-  for (let l = 0; l < layers; l++) {
-    header[`base_model.model.model.layers.${l}.self_attn.q_proj.lora_A.weight`] = { dtype: 'F32', shape: [r, d], data_offsets: [off, off + perTensor] }
-    off += perTensor
-    header[`base_model.model.model.layers.${l}.self_attn.q_proj.lora_B.weight`] = { dtype: 'F32', shape: [d, r], data_offsets: [off, off + perTensor] }
-    off += perTensor
-  }
-  const json = Buffer.from(JSON.stringify(header))
-  const len = Buffer.alloc(8)
-  len.writeBigUInt64LE(BigInt(json.length))
-  await writeFile(path.join(dir, 'adapter_model.safetensors'), Buffer.concat([len, json, randomBytes(off)]))
-  await writeFile(path.join(dir, 'README.md'), [
-    '---', 'license: apache-2.0', 'base_model: HuggingFaceTB/SmolLM2-135M-Instruct', 'library_name: peft',
-    'continuum:', `  id: ${id}`, '  version: "1.0.0"', '  domain: agriculture/viticulture', '  specializations:', '  - canopy-management', '---', '',
-    `# ${id}`, '', `Test adapter ${id} for paid downloads.`, ''
-  ].join('\n'))
-  return dir
-}
 
 let embedder: Embedder
 const nodes: MeshNode[] = []
