@@ -40,6 +40,9 @@ import { readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lo
 import { writeTar } from './tar'
 import { registerContentRoutes } from './routes'
 
+/** How long `publish` waits for DHT provider records before leaving them to the background retry. */
+const PUBLISH_PROVIDE_WAIT_MS = 15_000
+
 export interface ContentInit {
   /** Keep hosting (and providing) what this node installs. @default true */
   seed?: boolean
@@ -317,7 +320,11 @@ export class ContentFeature implements MeshFeature, ContentApi {
     await node.catalog.put(manifest, 'local', undefined, { signal })
     await this.hosted.add({ cid, size: dag.size, sha256: dag.sha256, manifest, addedAt: new Date().toISOString(), origin: 'published' })
     opts.onProgress?.({ stage: 'providing' })
-    const provided = await this.provideBundle({ cid, manifest }, signal)
+    // The bundle is published once it is stored and hosted; announcing it on the DHT can take long
+    // (or wait for a first DHT peer), so publish waits a bounded time and the retry loop does the rest.
+    let provided = 0
+    if (this.dht.snapshot().routingTable.size === 0) this.pendingProvides.set(cid, { cid, manifest })
+    else provided = await this.provideBundle({ cid, manifest }, combineSignals([signal], PUBLISH_PROVIDE_WAIT_MS))
     this.publishes++
     opts.onProgress?.({ stage: 'done' })
     this.log?.info(`Published ${manifest.id}@${manifest.version} as ipfs://${cid} (${dag.size} bytes, ${provided} DHT keys provided)`)
