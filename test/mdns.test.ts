@@ -66,7 +66,8 @@ test('two nodes find each other through mDNS on the local network', async t => {
     const found = (dir: string): number => status(dir).bootstrap?.strategies.find(s => s.strategy === 'mdns')?.found ?? 0
     await waitFor('an mDNS report to count the other node', () => dirs.some(d => found(d) === 1), 30_000, 500)
     assert.ok(dirs.every(d => found(d) <= 1), 'no phantom peers')
-    assert.match(outputs.join('\n'), /Found 1 peer on local network/)
+    // The log line travels through a pipe and may arrive after the API already reports the peer.
+    await waitFor('the log to say so', () => /Found 1 peer on local network/.test(outputs.join('\n')), 10_000, 100)
   } finally {
     for (const c of children) c.kill('SIGTERM')
     await Promise.all(children.map(c => new Promise(resolve => c.exitCode !== null ? resolve(null) : c.once('exit', resolve))))

@@ -13,6 +13,8 @@ interface SearchState {
   network: boolean | undefined
   done: boolean
   error?: string
+  /** The node is still importing (e.g. the demo catalog at start): results may be missing. */
+  loading?: { done: number, total: number }
 }
 
 /** The part of the page worth keeping when VS Code hides the webview: the query and what it found. */
@@ -92,7 +94,7 @@ export class MarketplacePage extends LitElement {
       await this.client.search({ query, network: true, timeoutMs: this.patienceS * 1000, hops: this.hops, k: 30 }, (rec: SearchRecord) => {
         if (abort.signal.aborted) return
         switch (rec.type) {
-          case 'local': add(rec.results); state.localCount = rec.results.length; state.elapsedMs = rec.elapsedMs; break
+          case 'local': add(rec.results); state.localCount = rec.results.length; state.elapsedMs = rec.elapsedMs; state.loading = rec.loading; break
           case 'batch': add(rec.results); state.batches++; state.elapsedMs = rec.elapsedMs; break
           case 'done': state.peersAnswered = rec.peersAnswered; state.network = rec.network; state.elapsedMs = rec.elapsedMs; state.done = true; break
           case 'error': state.error = rec.error.message; break
@@ -260,7 +262,11 @@ export class MarketplacePage extends LitElement {
       <div class="market-body">
         <section class="results-pane" aria-label="Results">
           ${results.length === 0
-            ? (s?.done === true && s.error === undefined ? html`<p class="empty">No adapters match. Try describing the task differently, or wait for more peers.</p>` : nothing)
+            ? (s?.done === true && s.error === undefined
+                ? html`<p class="empty">${s.loading !== undefined
+                  ? `The catalog is still loading (${s.loading.done} of ${s.loading.total} imported): search again in a moment.`
+                  : 'No adapters match. Try describing the task differently, or wait for more peers.'}</p>`
+                : nothing)
             : html`<ul class="results" role="listbox" aria-label="Search results">
                 ${results.map((r, i) => this.renderResult(r, i))}
               </ul>`}

@@ -37,7 +37,7 @@ export interface SearchRequest {
 
 /** NDJSON records of `POST /api/search`. */
 export type SearchRecord =
-  | { type: 'local', results: AdapterResult[], truncated: boolean, elapsedMs: number }
+  | { type: 'local', results: AdapterResult[], truncated: boolean, elapsedMs: number, loading?: { done: number, total: number } }
   | { type: 'batch', results: AdapterResult[], elapsedMs: number, hops?: number, from?: string }
   | { type: 'done', total: number, peersAnswered: number, elapsedMs: number, network: boolean }
   | { type: 'error', error: ApiErrorBody }

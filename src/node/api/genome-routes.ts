@@ -46,7 +46,7 @@ export function registerGenomeRoutes (api: ApiServer, node: MeshNode): void {
   api.route('POST', '/api/genome/search', async req => {
     const body = await req.body(SearchBody)
     const outcome = await node.catalog.search({ text: body.query, k: body.k, minSimilarity: body.minSimilarity, filters: body.filters }, { signal: req.signal })
-    return { query: body.query, truncated: outcome.truncated, elapsedMs: outcome.elapsedMs, results: outcome.hits.map(toResult) }
+    return { query: body.query, truncated: outcome.truncated, elapsedMs: outcome.elapsedMs, results: outcome.hits.map(toResult), ...loadingField(outcome) }
   })
   // NDJSON records: {type:'local', results, truncated, elapsedMs}, then zero or more
   // {type:'batch', elapsedMs, hops, results}, then {type:'done', total, peersAnswered, elapsedMs, network}.
@@ -54,7 +54,7 @@ export function registerGenomeRoutes (api: ApiServer, node: MeshNode): void {
     const body = await req.body(StreamSearchBody)
     const started = Date.now()
     const outcome = await node.catalog.search({ text: body.query, k: body.k, minSimilarity: body.minSimilarity, filters: body.filters }, { signal: req.signal })
-    write({ type: 'local', query: body.query, truncated: outcome.truncated, elapsedMs: Math.round(outcome.elapsedMs), results: outcome.hits.map(toResult) })
+    write({ type: 'local', query: body.query, truncated: outcome.truncated, elapsedMs: Math.round(outcome.elapsedMs), results: outcome.hits.map(toResult), ...loadingField(outcome) })
     let summary = { total: outcome.hits.length, peersAnswered: 0 }
     const flood = body.network === true ? node.feature<NetworkSearchFeature>('flood') : undefined
     if (flood !== undefined) summary = await flood.streamSearch(body, outcome.vector, write, req.signal)
@@ -79,6 +79,11 @@ export function registerGenomeRoutes (api: ApiServer, node: MeshNode): void {
     if (loc !== null && loc !== 'local' && loc !== 'remote') throw new BadRequestError('location must be local or remote')
     return node.catalog.list(loc ?? undefined).map(h => toResult(h))
   })
+}
+
+/** `loading: { done, total }` while an import still fills the catalog (absent otherwise). */
+function loadingField (outcome: { loading?: { done: number, total: number } }): { loading?: { done: number, total: number } } {
+  return outcome.loading !== undefined ? { loading: outcome.loading } : {}
 }
 
 /** The shape every search result has on the wire (API, CLI --json, web UI). */

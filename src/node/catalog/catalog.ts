@@ -62,7 +62,12 @@ export interface SearchOutcome {
   /** The query embedding, reused by network search layers. */
   vector: Float32Array
   elapsedMs: number
+  /** An import (e.g. the demo catalog at start) is still running: results may be missing. */
+  loading?: CatalogLoading
 }
+
+/** Imports still running: how many of their adapters are embedded so far. */
+export interface CatalogLoading { done: number, total: number }
 
 export interface ImportProblem { line?: number, source: string, problems: string[] }
 export interface ImportReport { imported: number, updated: number, unchanged: number, skipped: ImportProblem[] }
@@ -107,6 +112,8 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
   readonly publisher: string
   private searches = 0
   private hits = 0
+  /** Imports under way, so a search can say the catalog is still filling instead of "no match". */
+  private readonly imports = new Set<CatalogLoading>()
 
   constructor (private readonly init: CatalogInit) {
     super()
@@ -130,6 +137,24 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
   get embedder (): Embedder { return this.init.embedder }
 
   count (location?: Location): number { return this.idx.count(location) }
+
+  /** Imports under way (summed), or undefined when none runs. */
+  loading (): CatalogLoading | undefined {
+    if (this.imports.size === 0) return undefined
+    const sum = { done: 0, total: 0 }
+    for (const job of this.imports) { sum.done += job.done; sum.total += job.total }
+    return sum
+  }
+
+  private async trackImport<T> (total: number, options: ImportOptions, run: (onProgress: (done: number) => void) => Promise<T>): Promise<T> {
+    const job: CatalogLoading = { done: 0, total }
+    this.imports.add(job)
+    try {
+      return await run(done => { job.done = Math.min(done, total); options.onProgress?.(done, total) })
+    } finally {
+      this.imports.delete(job)
+    }
+  }
 
   get (key: string): CatalogHit | undefined {
     const e = this.idx.get(key)
@@ -279,14 +304,16 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
       return true
     })
     const total = fresh.length + signed.length
-    const manifests = await this.publishFields(fresh.map(f => f.fields), { signal: options.signal, onProgress: (done) => options.onProgress?.(done, total) })
-    for (const m of manifests) count(report, await this.put(m, 'local', undefined, options))
-    for (const s of signed) {
-      const own = s.manifest.publisher === this.publisher
-      count(report, await this.put(s.manifest, own ? 'local' : 'remote', own ? undefined : s.manifest.publisher, options))
-    }
-    options.onProgress?.(total, total)
-    return report
+    return this.trackImport(total, options, async progress => {
+      const manifests = await this.publishFields(fresh.map(f => f.fields), { signal: options.signal, onProgress: progress })
+      for (const m of manifests) count(report, await this.put(m, 'local', undefined, options))
+      for (const s of signed) {
+        const own = s.manifest.publisher === this.publisher
+        count(report, await this.put(s.manifest, own ? 'local' : 'remote', own ? undefined : s.manifest.publisher, options))
+      }
+      progress(total)
+      return report
+    })
   }
 
   private async importPeftFolders (dir: string, options: ImportOptions): Promise<ImportReport> {
@@ -303,8 +330,10 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
         report.skipped.push({ source: c, problems: (err as { problems?: string[] }).problems ?? [errorMessage(err)] })
       }
     }
-    for (const m of await this.publishFields(fields, options)) count(report, await this.put(m, 'local', undefined, options))
-    return report
+    return this.trackImport(fields.length, options, async progress => {
+      for (const m of await this.publishFields(fields, { signal: options.signal, onProgress: progress })) count(report, await this.put(m, 'local', undefined, options))
+      return report
+    })
   }
 
   /** Local-first semantic search (vector + BM25 keywords) over own and cached adapters. */
@@ -318,7 +347,8 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     const hits = this.searchVector(vector, text, req)
     this.searches++
     if ((hits[0]?.similarity ?? 0) >= (req.minSimilarity ?? DEFAULT_HIT_SIMILARITY)) this.hits++
-    return { hits, truncated: res.truncated[0], vector, elapsedMs: performance.now() - started }
+    const loading = this.loading()
+    return { hits, truncated: res.truncated[0], vector, elapsedMs: performance.now() - started, ...(loading !== undefined ? { loading } : {}) }
   }
 
   /** Search with a precomputed query vector (flood requests carry one). */

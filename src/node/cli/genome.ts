@@ -8,6 +8,9 @@ import { UsageError } from './errors'
 import type { ApiClient } from '../api/client'
 import { printInstalled } from './content'
 
+/** `genome import` exit code when some lines or folders were skipped but others imported. */
+export const IMPORT_PARTIAL_EXIT_CODE = 2
+
 interface ResultRow {
   name: string
   id: string
@@ -21,7 +24,13 @@ interface ResultRow {
   rating?: number
   availableFrom: string[]
 }
-interface SearchResponse { query: string, truncated: boolean, elapsedMs: number, results: ResultRow[] }
+interface CatalogLoading { done: number, total: number }
+interface SearchResponse { query: string, truncated: boolean, elapsedMs: number, results: ResultRow[], loading?: CatalogLoading }
+
+/** `catalog loading: 120 of 320 imported`, so an early search is not mistaken for "nothing matches". */
+export function loadingNote (loading: CatalogLoading | undefined): string | undefined {
+  return loading === undefined ? undefined : `catalog loading: ${loading.done} of ${loading.total} imported; search again in a moment for the rest`
+}
 
 function parseK (v: string): number {
   const n = Number(v)
@@ -36,7 +45,8 @@ function parseSimilarity (v: string): number {
 }
 
 export function formatResults (res: SearchResponse): string {
-  if (res.results.length === 0) return `No adapters match "${res.query}" in the local catalog.`
+  const loading = loadingNote(res.loading)
+  if (res.results.length === 0) return loading !== undefined ? `No adapters match "${res.query}" yet: ${loading}.` : `No adapters match "${res.query}" in the local catalog.`
   const lines = res.results.map((r, i) => {
     const where = r.location === 'local' ? 'local' : `remote, ${r.availableFrom.length} peer${r.availableFrom.length === 1 ? '' : 's'}`
     const extras = [`${where}`, r.price > 0 ? `${r.price} tokens` : 'free', ...(r.rating !== undefined ? [`★ ${r.rating.toFixed(1)}`] : [])]
@@ -44,6 +54,7 @@ export function formatResults (res: SearchResponse): string {
   })
   const notes = [`${res.results.length} result${res.results.length === 1 ? '' : 's'} in ${res.elapsedMs.toFixed(0)} ms`]
   if (res.truncated) notes.push('note: the query was longer than the model window (256 word pieces); only its start was used')
+  if (loading !== undefined) notes.push(`note: ${loading}`)
   return [...lines, '', ...notes].join('\n')
 }
 
@@ -63,6 +74,7 @@ interface SearchRecord {
   network?: boolean
   searchId?: string
   reason?: string
+  loading?: CatalogLoading
   error?: { message: string }
 }
 
@@ -110,8 +122,8 @@ async function networkSearch (client: ApiClient, text: string, opts: SearchOptio
       if (rec.type === 'done') { done = rec; continue }
       if (json) continue
       if (rec.type === 'local') {
-        const local = { query: rec.query ?? text, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [] }
-        console.log(local.results.length === 0 ? `No adapters match "${local.query}" in the local catalog.` : `Local catalog:\n${formatResults(local)}`)
+        const local = { query: rec.query ?? text, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [], loading: rec.loading }
+        console.log(local.results.length === 0 ? formatResults(local) : `Local catalog:\n${formatResults(local)}`)
         shown += local.results.length
         console.log(`Searching the mesh (${opts.hops} hop${opts.hops === 1 ? '' : 's'}, up to ${seconds(opts.timeout)})…`)
       } else if (rec.type === 'batch') {
@@ -197,9 +209,19 @@ export function registerGenomeCommands (program: Command): void {
       }
       if (tty) process.stderr.write('\n')
       if (report === undefined) throw new Error('The node ended the import without a report: see its log')
-      if (opts.json === true) { printJson(report); return }
-      console.log(`Imported ${report.imported}, updated ${report.updated}, unchanged ${report.unchanged}, skipped ${report.skipped.length}`)
-      for (const s of report.skipped) console.log(`  ${s.source}${s.line !== undefined ? `:${s.line}` : ''}: ${s.problems.join('; ')}`)
+      if (opts.json === true) printJson(report)
+      else {
+        console.log(`Imported ${report.imported}, updated ${report.updated}, unchanged ${report.unchanged}, skipped ${report.skipped.length}`)
+        for (const s of report.skipped) console.log(`  ${s.source}${s.line !== undefined ? `:${s.line}` : ''}: ${s.problems.join('; ')}`)
+      }
+      // Scripts notice a partial import: nothing usable → 1, some lines skipped → 2.
+      const accepted = report.imported + report.updated + report.unchanged
+      if (accepted === 0) {
+        if (report.skipped.length === 0 && opts.json !== true) console.error(`error: ${source} holds no adapters: expected JSONL lines or PEFT adapter folders`)
+        process.exitCode = 1
+      } else if (report.skipped.length > 0) {
+        process.exitCode = IMPORT_PARTIAL_EXIT_CODE
+      }
     })
 
   genome.command('list')

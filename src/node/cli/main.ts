@@ -7,7 +7,8 @@ export async function main (argv: string[] = process.argv): Promise<number> {
   const program = buildProgram().exitOverride()
   try {
     await program.parseAsync(argv)
-    return 0
+    // A command may end with a non-zero code of its own (e.g. `genome import` that skipped lines).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1
     const verbose = argv.includes('--verbose')

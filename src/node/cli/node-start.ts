@@ -75,17 +75,29 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
   return { node, api, stop }
 }
 
-/** Runs until a signal arrives, then stops cleanly. */
+/**
+ * Runs until a signal arrives, then stops cleanly. The handlers are in place before the node starts, so
+ * Ctrl+C or SIGTERM during start-up (while the key, ledger or demo catalog load) stops the same way.
+ */
 export async function runNodeForeground (opts: NodeStartOptions): Promise<void> {
-  const running = await startNodeWithApi(opts)
-  await new Promise<void>(resolve => {
-    const onSignal = (sig: string): void => {
-      console.log(`\nReceived ${sig}, stopping…`)
-      running.stop().then(resolve, err => { console.error(`error while stopping: ${(err as Error).message}`); resolve() })
-    }
-    process.once('SIGINT', () => onSignal('SIGINT'))
-    process.once('SIGTERM', () => onSignal('SIGTERM'))
+  const signalled = new Promise<string>(resolve => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
   })
+  let stopping = false
+  const starting = startNodeWithApi(opts, line => { if (!stopping) console.log(line) })
+  const first = await Promise.race([starting.then(running => ({ running }), (err: unknown) => ({ err })), signalled.then(sig => ({ sig }))])
+  if ('err' in first) throw first.err
+  const sig = 'sig' in first ? first.sig : await signalled
+  stopping = true
+  console.log(`\nReceived ${sig}, stopping…`)
+  try {
+    // A signal during start-up: let the start finish (it cannot be cut mid-way without leaving locks), then stop.
+    const running = 'running' in first ? first.running : await starting
+    await running.stop()
+  } catch (err) {
+    if ('running' in first) console.error(`error while stopping: ${(err as Error).message}`)
+  }
 }
 
 /** How the user ran this CLI, so printed commands can be pasted as they are. */

@@ -23,3 +23,5 @@ export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.j
  * costs about as much as computing 14 tokens (measured on a 2-core AVX2 machine). Used to group texts by length.
  */
 export const RUN_OVERHEAD_TOKENS = 14
+/** How long close() waits for the worker to finish its batch (one batch takes well under a second) before terminating it. */
+export const WORKER_CLOSE_TIMEOUT_MS = 10_000

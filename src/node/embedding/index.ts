@@ -2,10 +2,10 @@
 // thread with transformers.js + onnxruntime-node. The model is built locally by scripts/build-model.mjs; nothing is
 // downloaded. Cosine similarity of two vectors is their dot product.
 import { Worker } from 'node:worker_threads'
-import { DEFAULT_BATCH_SIZE, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_THREADS, DIMENSIONS, MAX_TOKENS, MODEL_ID } from './constants'
+import { DEFAULT_BATCH_SIZE, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_THREADS, DIMENSIONS, MAX_TOKENS, MODEL_ID, WORKER_CLOSE_TIMEOUT_MS } from './constants'
 import { AbortError, EmbedderClosedError, EmbeddingWorkerError, EmptyTextError, InvalidTextError, ModelNotFoundError } from './errors'
 import { resolveModelDir, resolveWorkerPath } from './model-dir'
-import type { EmbedRequest, SerializedError, WorkerData, WorkerMessage } from './protocol'
+import type { CloseRequest, EmbedRequest, SerializedError, WorkerData, WorkerMessage } from './protocol'
 
 export * from './errors'
 export { DIMENSIONS, MAX_TOKENS, MODEL_ID } from './constants'
@@ -190,7 +190,7 @@ class WorkerEmbedder implements Embedder {
     this.rejectReady?.(err) // a call still waiting for the model to load
     const worker = this.worker
     this.worker = undefined
-    if (worker != null) await worker.terminate()
+    if (worker != null) await stopWorker(worker)
   }
 
   /** Starts the worker once; resolves when the model is loaded (with its load time in ms). */
@@ -353,6 +353,26 @@ class WorkerEmbedder implements Embedder {
     this.loaded = false
     void worker.terminate()
   }
+}
+
+/**
+ * Ends a worker without aborting the process: `terminate()` during an onnxruntime run throws a native
+ * exception that kills the whole process (seen on Ctrl+C while the demo catalog was embedding). The worker
+ * is asked to finish its batch and exit; terminate only if it does not within WORKER_CLOSE_TIMEOUT_MS.
+ */
+async function stopWorker (worker: Worker): Promise<void> {
+  const exited = new Promise<void>(resolve => worker.once('exit', () => resolve()))
+  try {
+    worker.postMessage({ type: 'close' } satisfies CloseRequest)
+  } catch {
+    await worker.terminate()
+    return
+  }
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>(resolve => { timer = setTimeout(() => resolve('late'), WORKER_CLOSE_TIMEOUT_MS) })
+  const outcome = await Promise.race([exited, late])
+  clearTimeout(timer)
+  if (outcome === 'late') await worker.terminate()
 }
 
 const settledJobs = new WeakSet<Job>()

@@ -13,6 +13,11 @@ export interface EmbedRequest {
   texts: string[]
 }
 
+/** Finish the batch under way, release the model and end the thread. */
+export interface CloseRequest {
+  type: 'close'
+}
+
 export type WorkerMessage =
   | { type: 'ready', loadMs: number }
   | { type: 'load-error', error: SerializedError }

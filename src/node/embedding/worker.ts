@@ -5,7 +5,7 @@ import { env, mean_pooling, pipeline, Tensor, type FeatureExtractionPipeline } f
 import path from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { groupByLength } from './batching'
-import { serializeError, type EmbedRequest, type WorkerData, type WorkerMessage } from './protocol'
+import { serializeError, type CloseRequest, type EmbedRequest, type WorkerData, type WorkerMessage } from './protocol'
 
 const port = parentPort
 if (port == null) throw new Error('embedding-worker must run in a worker thread')
@@ -87,19 +87,31 @@ async function forward (extractor: FeatureExtractionPipeline, batch: number[][])
 }
 
 const started = performance.now()
-load().then(extractor => {
-  // One request at a time, in order: the caller's side already queues and batches.
-  let chain = Promise.resolve()
-  port.on('message', (request: EmbedRequest) => {
-    chain = chain.then(async () => {
-      try {
-        const { vectors, tokens } = await embed(extractor, request.texts)
-        send({ type: 'result', id: request.id, vectors, tokens }, [vectors.buffer as ArrayBuffer])
-      } catch (err) {
-        send({ type: 'error', id: request.id, error: serializeError(err) })
-      }
+const loading = load()
+// One request at a time, in order: the caller's side already queues and batches.
+let chain: Promise<unknown> = loading
+port.on('message', (request: EmbedRequest | CloseRequest) => {
+  if (request.type === 'close') {
+    // Terminating the thread while onnxruntime runs aborts the whole process (a native exception):
+    // finish the batch under way, release the session, then end the thread.
+    chain = chain.catch(() => {}).then(async () => {
+      await (await loading.catch(() => undefined))?.dispose().catch(() => {})
+      port.close()
+      process.exit(0)
     })
-  })
+    return
+  }
+  chain = chain.then(async () => {
+    const extractor = await loading
+    try {
+      const { vectors, tokens } = await embed(extractor, request.texts)
+      send({ type: 'result', id: request.id, vectors, tokens }, [vectors.buffer as ArrayBuffer])
+    } catch (err) {
+      send({ type: 'error', id: request.id, error: serializeError(err) })
+    }
+  }, () => {})
+})
+loading.then(() => {
   send({ type: 'ready', loadMs: performance.now() - started })
 }, (err: unknown) => {
   send({ type: 'load-error', error: serializeError(err) })
