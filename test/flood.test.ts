@@ -185,6 +185,31 @@ test('continue searching: a short first search misses the far result, the contin
   assert.deepEqual(second.results().map(r => r.manifest.id).sort(), ['fermentation-chemistry-v2', 'viticulture-expert-v3'])
 })
 
+test('a search ends as soon as every peer within its hops has answered, not at the timeout, and loses no result', async () => {
+  const origin = featureOf(line.nodes[0])
+  const vector = await vectorOf(VINEYARD)
+  // No stopWhen: the search must end by itself, long before its 30 s patience.
+  const far = await collect(origin.search({ vector, text: VINEYARD }, { hops: 4, timeoutMs: 30_000, minResults: 50 }))
+  assert.equal(far.summary.reason, 'complete')
+  assert.ok(far.batches.flatMap(b => b.results).some(r => r.manifest.id === 'viticulture-expert-v3'), 'the far answer arrived before the search ended')
+  const near = await collect(origin.search({ vector, text: VINEYARD }, { hops: 1, timeoutMs: 30_000 }))
+  assert.equal(near.summary.reason, 'complete', 'a neighbour with nothing to offer also ends the search')
+})
+
+test('a peer that never answers keeps the search open until the timeout (no false "complete")', async () => {
+  // The neighbour drops every request (rate limit 0) and so never says it is done.
+  let silentId = ''
+  const origin = await startTestNode({ embedder, maxNeighbours: 2, features: [flood({ forwardTo: () => [silentId] })] })
+  const silent = await startTestNode({ embedder, maxNeighbours: 2, features: [flood({ requestsPerSecond: 0, forwardTo: () => [] })] })
+  nodes.push(origin, silent)
+  silentId = silent.peerId.toString()
+  await origin.connect(tcpAddr(silent))
+  await waitFor('identified', async () => { try { return (await origin.libp2p.peerStore.get(silent.peerId)).protocols.includes(FLOOD_PROTOCOL) } catch { return false } })
+  const { summary } = await collect(featureOf(origin).search({ vector: await vectorOf(VINEYARD), text: VINEYARD }, { hops: 2, timeoutMs: 1_500 }))
+  assert.equal(summary.reason, 'timeout')
+  await stopAll([origin, silent])
+})
+
 test('a ring does not process a request twice', async () => {
   const ring = await startTopology(6, 'ring')
   await give(ring.nodes[3], 'viticulture-expert-v3')

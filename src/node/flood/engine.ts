@@ -17,7 +17,7 @@ import {
 import { FloodBusyError, InvalidSearchOptionsError } from './errors'
 import { chooseTargets, dot, extractKeywords, NeighbourProfiles, type ForwardingStrategy } from './forwarding'
 import { matchesFilters } from './filters'
-import { FloodFrame, type SearchRequestFrame, type SearchResponseFrame, type WireFilters } from './messages'
+import { FloodFrame, type SearchDoneFrame, type SearchRequestFrame, type SearchResponseFrame, type WireFilters } from './messages'
 
 /** A query as peers see it. */
 export interface FloodQuery {
@@ -53,7 +53,8 @@ export interface FloodBatch {
   results: NetworkResult[]
 }
 
-export type FloodEndReason = 'timeout' | 'early-stop' | 'aborted' | 'no-neighbours'
+/** 'complete': every peer the request reached (within its hops) has answered. */
+export type FloodEndReason = 'timeout' | 'early-stop' | 'complete' | 'aborted' | 'no-neighbours'
 
 export interface FloodSummary {
   searchId: string
@@ -132,6 +133,30 @@ interface Route {
   forwardedTo: Set<string>
   expires: number
   responses: number
+  /** Completion of the subtree behind each peer this request was forwarded to. */
+  completion: Completion
+  /** Response frames passed upstream (own answer included). */
+  sentUpstream: number
+  doneSent: boolean
+}
+
+/**
+ * Tracks which downstream peers have finished: a peer is finished once its `done` arrived and as many of
+ * its responses as it says it sent (frames travel on separate streams, so a `done` can overtake them),
+ * or once sending to it failed.
+ */
+class Completion {
+  private readonly pending = new Map<string, { done?: number, received: number }>()
+  constructor (peers: Iterable<string>) { for (const p of peers) this.pending.set(p, { received: 0 }) }
+  has (peer: string): boolean { return this.pending.has(peer) }
+  response (peer: string): void { const p = this.pending.get(peer); if (p !== undefined) { p.received++; this.settle(peer) } }
+  done (peer: string, responses: number): void { const p = this.pending.get(peer); if (p !== undefined) { p.done = responses; this.settle(peer) } }
+  failed (peer: string): void { this.pending.delete(peer) }
+  get complete (): boolean { return this.pending.size === 0 }
+  private settle (peer: string): void {
+    const p = this.pending.get(peer)
+    if (p?.done !== undefined && p.received >= p.done) this.pending.delete(peer)
+  }
 }
 
 export interface FloodEngineStats {
@@ -193,6 +218,7 @@ export class FloodEngine {
     if (!parsed.success) { this.drop('invalid', from); return }
     const frame = parsed.data
     if (frame.type === 'request') this.onRequest(from, frame)
+    else if (frame.type === 'done') this.onDone(from, frame)
     else await this.onResponse(from, frame)
   }
 
@@ -212,7 +238,12 @@ export class FloodEngine {
       return
     }
     if (Math.abs(now - req.ts) > MAX_CLOCK_SKEW_MS) { this.drop('stale'); return }
-    if (this.isSeen(req.id, now)) { this.stats.duplicates++; return }
+    if (this.isSeen(req.id, now)) {
+      this.stats.duplicates++
+      // Nothing more from here: say so at once, so the sender does not wait for this branch.
+      this.sendFrame(from, { type: 'done', v: 1, id: req.id, path: req.path, responses: 0 })
+      return
+    }
     let vector: Float32Array
     try {
       vector = decodeEmbedding(req.embedding)
@@ -223,7 +254,7 @@ export class FloodEngine {
     }
     this.markSeen(req.id, now)
     this.stats.requestsProcessed++
-    const route: Route = { upstream: from, path: req.path, forwardedTo: new Set(), expires: now + ROUTE_TTL_MS, responses: 0 }
+    const route: Route = { upstream: from, path: req.path, forwardedTo: new Set(), expires: now + ROUTE_TTL_MS, responses: 0, completion: new Completion([]), sentUpstream: 0, doneSent: false }
     this.addRoute(req.id, route)
     const query: FloodQuery = { vector, keywords: req.keywords, filters: req.filters, skip: new Set(req.skip ?? []) }
     // Forward first, so the flood is not held up by the local search.
@@ -232,10 +263,11 @@ export class FloodEngine {
       const candidates = this.init.neighbours().filter(p => !exclude.has(p))
       const targets = chooseTargets({ strategy: this.strategy, candidates, fanout: this.init.fanout ?? DEFAULT_FANOUT, query: vector, keywords: req.keywords, profiles: this.profiles, exploreShare: this.init.exploreShare })
       const next: SearchRequestFrame = { ...req, ttl: req.ttl - 1, path: [...req.path, self] }
+      for (const t of targets) route.forwardedTo.add(t)
+      route.completion = new Completion(targets)
       for (const t of targets) {
-        route.forwardedTo.add(t)
         this.stats.forwarded++
-        this.sendFrame(t, next)
+        this.sendFrame(t, next, () => { route.completion.failed(t); this.maybeDone(req.id, route) })
       }
     }
     let hits: FloodHit[]
@@ -247,8 +279,9 @@ export class FloodEngine {
     } catch {
       hits = []
     }
-    if (hits.length === 0) return
+    if (hits.length === 0) { this.maybeDone(req.id, route); return }
     this.stats.responsesSent++
+    route.sentUpstream++
     this.sendFrame(from, {
       type: 'response',
       v: 1,
@@ -258,6 +291,32 @@ export class FloodEngine {
       path: req.path,
       results: hits.slice(0, MAX_RESULTS_PER_PEER).map(h => ({ manifest: h.manifest as unknown as Record<string, unknown>, similarity: clamp01(h.similarity) }))
     })
+    this.maybeDone(req.id, route)
+  }
+
+  /** Once this node answered and everything behind it has too, tell the upstream peer (once). */
+  private maybeDone (id: string, route: Route): void {
+    if (route.doneSent || !route.completion.complete) return
+    route.doneSent = true
+    this.sendFrame(route.upstream, { type: 'done', v: 1, id, path: route.path, responses: route.sentUpstream })
+  }
+
+  private onDone (from: string, frame: SearchDoneFrame): void {
+    if (frame.path.length === 0) {
+      const session = this.sessions.get(frame.id)
+      if (session === undefined) { this.drop('unknown-request'); return }
+      if (!session.forwardedTo.has(from)) { this.drop('forged-path', from); return }
+      session.peerDone(from, frame.responses)
+      return
+    }
+    const route = this.routes.get(frame.id)
+    if (route === undefined || route.expires < Date.now()) { this.drop('unknown-request'); return }
+    if (frame.path[frame.path.length - 1] !== this.init.self || !route.forwardedTo.has(from) || !samePath(frame.path.slice(0, -1), route.path)) {
+      this.drop('forged-path', from)
+      return
+    }
+    route.completion.done(from, frame.responses)
+    this.maybeDone(frame.id, route)
   }
 
   private async onResponse (from: string, res: SearchResponseFrame): Promise<void> {
@@ -279,10 +338,13 @@ export class FloodEngine {
       this.drop('forged-path', from)
       return
     }
-    if (++route.responses > MAX_RESPONSES_PER_ROUTE) { this.drop('route-full'); return }
+    route.completion.response(from)
+    if (++route.responses > MAX_RESPONSES_PER_ROUTE) { this.drop('route-full'); this.maybeDone(res.id, route); return }
     this.learn(from, res)
     this.stats.responsesRelayed++
+    route.sentUpstream++
     this.sendFrame(route.upstream, { ...res, path: route.path })
+    this.maybeDone(res.id, route)
   }
 
   /** Results that came back through `peer` teach smart forwarding where such adapters live. */
@@ -302,9 +364,9 @@ export class FloodEngine {
     this.profiles.learn(peer, vectors, tags)
   }
 
-  private sendFrame (peer: string, frame: FloodFrame): void {
+  private sendFrame (peer: string, frame: FloodFrame, onFailure?: () => void): void {
     this.stats.framesSent++
-    this.init.send(peer, frame).catch(() => { this.init.onDrop('send-failed') })
+    this.init.send(peer, frame).catch(() => { this.init.onDrop('send-failed'); onFailure?.() })
   }
 
   private isSeen (id: string, now: number): boolean {
@@ -388,10 +450,9 @@ export class FloodEngine {
     }
     const candidates = this.init.neighbours().filter(p => p !== this.init.self)
     const targets = chooseTargets({ strategy: this.strategy, candidates, fanout: this.init.fanout ?? DEFAULT_FANOUT, query: state.vector, keywords: state.keywords, profiles: this.profiles, exploreShare: this.init.exploreShare })
-    for (const t of targets) {
-      session.forwardedTo.add(t)
-      this.sendFrame(t, frame)
-    }
+    for (const t of targets) session.forwardedTo.add(t)
+    session.completion = new Completion(targets)
+    for (const t of targets) this.sendFrame(t, frame, () => session.peerFailed(t))
     if (targets.length === 0) queueMicrotask(() => session.end('no-neighbours'))
     return session.search
   }
@@ -410,6 +471,10 @@ export interface SearchState {
 
 class FloodSession {
   readonly forwardedTo = new Set<string>()
+  /** @internal set by launch: which first-hop peers have answered for their whole subtree. */
+  completion = new Completion([])
+  /** Responses still being verified: the search is complete only once they are delivered. */
+  private delivering = 0
   readonly search: FloodSearch
   finished = false
   private readonly startedAt = Date.now()
@@ -425,8 +490,34 @@ class FloodSession {
     else opts.signal?.addEventListener('abort', this.onAbort, { once: true })
   }
 
+  /** A first-hop peer says its whole subtree has answered (after `responses` response frames). */
+  peerDone (peer: string, responses: number): void {
+    this.completion.done(peer, responses)
+    this.checkComplete()
+  }
+
+  peerFailed (peer: string): void {
+    this.completion.failed(peer)
+    this.checkComplete()
+  }
+
+  private checkComplete (): void {
+    if (!this.finished && this.delivering === 0 && this.completion.complete) this.end('complete')
+  }
+
   async deliver (from: string, res: SearchResponseFrame): Promise<void> {
     if (this.finished) return
+    this.delivering++
+    try {
+      await this.deliverResults(res)
+    } finally {
+      this.delivering--
+      this.completion.response(from)
+      this.checkComplete()
+    }
+  }
+
+  private async deliverResults (res: SearchResponseFrame): Promise<void> {
     const fresh: NetworkResult[] = []
     for (const r of res.results) {
       if (this.verifications >= MAX_VERIFICATIONS_PER_SEARCH) break

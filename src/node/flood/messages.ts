@@ -61,5 +61,21 @@ export const SearchResponseFrame = z.object({
 }).strict()
 export type SearchResponseFrame = z.infer<typeof SearchResponseFrame>
 
-export const FloodFrame = z.discriminatedUnion('type', [SearchRequestFrame, SearchResponseFrame])
+/**
+ * "Everything behind me has answered": sent upstream along the request's path once a peer has answered
+ * and every peer it forwarded to has sent its own `done` (a duplicate is answered with `done` at once),
+ * so the origin can end a search as soon as the mesh within reach has answered instead of waiting out
+ * the user's timeout. `responses` is how many response frames the sender passed upstream for this request:
+ * frames travel on separate streams, so the receiver counts them in before it trusts the `done`.
+ */
+export const SearchDoneFrame = z.object({
+  type: z.literal('done'),
+  v: z.literal(1),
+  id: RequestId,
+  path: z.array(PeerIdText).max(MAX_TTL),
+  responses: z.number().int().min(0).max(10_000)
+}).strict()
+export type SearchDoneFrame = z.infer<typeof SearchDoneFrame>
+
+export const FloodFrame = z.discriminatedUnion('type', [SearchRequestFrame, SearchResponseFrame, SearchDoneFrame])
 export type FloodFrame = z.infer<typeof FloodFrame>
