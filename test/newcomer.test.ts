@@ -12,6 +12,7 @@ import { AdapterCatalog } from '../src/node/catalog/catalog'
 import { findSampleCatalog } from '../src/node/catalog/sample'
 import { createLogger } from '../src/node/util/logger'
 import { formatResults, loadingNote } from '../src/node/cli/genome'
+import { countOf, formatTokens } from '../webview-ui/src/format'
 import { tempDir, waitFor } from './helpers/mesh'
 
 const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..')
@@ -147,4 +148,13 @@ test('a search while an import is running says the catalog is loading, and stops
     await catalog.close()
     await embedder.close()
   }
+})
+
+test('the web UI writes "1 token", not "1 tokens"', () => {
+  assert.equal(formatTokens(1), '1 token')
+  assert.equal(formatTokens(0), '0 tokens')
+  assert.equal(formatTokens(1.5), '1.5 tokens')
+  assert.equal(formatTokens(1200), '1,200 tokens')
+  assert.equal(countOf(1, 'download'), '1 download')
+  assert.equal(countOf(3, 'peer'), '3 peers')
 })

@@ -140,7 +140,7 @@ test('the local page opens from the printed URL, hides the token, and searches t
   // Similarity bars, price, rating, downloads and hosts on each result.
   const first = page.locator('.result').first()
   assert.match(await first.locator('[role=meter]').getAttribute('aria-valuenow') ?? '', /^\d+$/)
-  assert.match(await first.locator('.result-meta').innerText(), /(tokens|free)[\s\S]*downloads[\s\S]*hosts?/)
+  assert.match(await first.locator('.result-meta').innerText(), /(tokens?|free)[\s\S]*downloads?[\s\S]*hosts?/)
   await shot('marketplace-results')
 })
 
@@ -285,7 +285,7 @@ test('wallet page: balance, earned, spent, reputation, history (or "not availabl
     const stats = await api<{ balance: number, reputation: number }>(a, '/api/wallet/stats')
     const balance = page.locator('cm-wallet [data-figure="balance"] dd')
     await waitFor('balance shown', async () => (await balance.count()) > 0 && /tokens/.test(await balance.innerText()), 20_000, 200)
-    assert.equal((await balance.innerText()).replace(/,/g, ''), `${stats.balance} tokens`)
+    assert.equal((await balance.innerText()).replace(/,/g, ''), `${stats.balance} token${stats.balance === 1 ? '' : 's'}`)
     for (const f of ['earned', 'spent', 'reputation', 'topAdapter']) assert.equal(await page.locator(`cm-wallet [data-figure="${f}"]`).count(), 1, f)
     assert.ok(await page.locator('cm-wallet table.history tbody tr').count() >= 1, 'the join grant is in the history')
   }

@@ -145,7 +145,7 @@ export function formatSimilarity (s: number): string {
 }
 
 export function formatPrice (price: number): string {
-  return price === 0 ? 'free' : `${price} tokens`
+  return price === 0 ? 'free' : `${price} ${price === 1 ? 'token' : 'tokens'}`
 }
 
 /** Peers hosting an adapter, this node counted when the entry is local. */

@@ -15,6 +15,16 @@ export function formatDuration (ms: number): string {
   return `${Math.floor(h / 24)} days`
 }
 
+/** A token amount as the wallet shows it (up to 6 decimals): `1 token`, `0.5 tokens`, `1,200 tokens`. */
+export function formatTokens (n: number): string {
+  return `${n.toLocaleString('en-US', { maximumFractionDigits: 6 })} ${n === 1 ? 'token' : 'tokens'}`
+}
+
+/** `1 token`, `2 tokens`, `1.5 tokens`: the noun agrees with the number shown. */
+export function countOf (n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? singular : plural}`
+}
+
 export function formatNumber (n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 })
 }

@@ -2,7 +2,7 @@
 // open one for its details, install it, or publish your own.
 import { LitElement, html, nothing, type TemplateResult } from 'lit'
 import { installRef, isCid, type AdapterResult, type MeshClient, type MeshStatusView, type ProgressRecord, type SearchRecord } from './protocol'
-import { errorText, formatBytes, formatNumber, humanise, shortId } from './format'
+import { countOf, errorText, formatBytes, formatNumber, humanise, shortId } from './format'
 
 interface SearchState {
   running: boolean
@@ -317,9 +317,9 @@ export class MarketplacePage extends LitElement {
         </div>
         <p class="result-desc">${r.description}</p>
         <div class="result-meta">
-          <span>${r.price === 0 ? 'free' : `${formatNumber(r.price)} tokens`}</span>
+          <span>${r.price === 0 ? 'free' : countOf(r.price, 'token')}</span>
           <span>${r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : 'not rated'}</span>
-          <span>${formatNumber(r.downloads)} downloads</span>
+          <span>${countOf(r.downloads, 'download')}</span>
           <span>${hostCount(r)} host${hostCount(r) === 1 ? '' : 's'}</span>
         </div>
       </li>`
@@ -347,7 +347,7 @@ export class MarketplacePage extends LitElement {
           <dt>Providers</dt><dd>${hostCount(r) === 0 ? '—' : html`<ul class="providers">
             ${r.location === 'local' ? html`<li>this node</li>` : nothing}
             ${r.availableFrom.filter(p => p !== this.status?.peerId).map(p => html`<li class="mono" title=${p}>${shortId(p)}</li>`)}</ul>`}</dd>
-          <dt>Price</dt><dd>${r.price === 0 ? 'free' : `${formatNumber(r.price)} tokens`}</dd>
+          <dt>Price</dt><dd>${r.price === 0 ? 'free' : countOf(r.price, 'token')}</dd>
           <dt>Rating</dt><dd>${r.rating !== undefined ? `${r.rating.toFixed(1)} / 5` : 'not rated yet'}</dd>
           <dt>Downloads</dt><dd>${formatNumber(r.downloads)}</dd>
           <dt>Similarity</dt><dd>${(r.similarity * 100).toFixed(1)} %</dd>

@@ -3,7 +3,7 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit'
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape'
 import type { MeshClient, MeshStatusView, NodeEvent, PeerView, TopologyView } from './protocol'
-import { errorText, flattenFigures, formatBytes, formatDuration, formatFigure, formatNumber, humanise, shortId } from './format'
+import { countOf, errorText, flattenFigures, formatBytes, formatDuration, formatFigure, formatNumber, humanise, shortId } from './format'
 
 export interface GraphData { nodes: Array<{ id: string, role: 'self' | 'neighbour' | 'peer' | 'remote' }>, edges: Array<{ source: string, target: string }> }
 
@@ -84,7 +84,7 @@ export class MeshPage extends LitElement {
     const text = e.type === 'peer:connect' ? `Connected to ${shortId(e.data.peerId)}`
       : e.type === 'peer:disconnect' ? `Disconnected from ${shortId(e.data.peerId)}`
         : e.type === 'neighbours:change' ? `Neighbours: ${e.data.neighbours.length}`
-          : `Bootstrap finished: ${e.data.connectedPeers} peers`
+          : `Bootstrap finished: ${countOf(e.data.connectedPeers, 'peer')}`
     this.recent = [{ time: Date.now(), text }, ...this.recent].slice(0, 20)
     this.requestUpdate()
     this.scheduleRefresh(300, true)

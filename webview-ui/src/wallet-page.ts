@@ -2,11 +2,9 @@
 // when the node runs it.
 import { LitElement, html, nothing, type TemplateResult } from 'lit'
 import type { MeshClient, MeshStatusView, WalletHistoryEntry, WalletView } from './protocol'
-import { errorText, formatNumber, humanise, shortId } from './format'
+import { countOf, errorText, formatNumber, formatTokens, humanise, shortId } from './format'
 
-function tokens (n: number): string {
-  return `${n.toLocaleString('en-US', { maximumFractionDigits: 6 })} tokens`
-}
+const tokens = formatTokens
 
 function describe (h: WalletHistoryEntry): string {
   const what = humanise(h.kind)
@@ -72,7 +70,7 @@ export class WalletPage extends LitElement {
             <div class="figure" data-figure="reputation"><dt>Reputation</dt><dd>${s.reputation.toFixed(2)}</dd></div>
             <div class="figure" data-figure="topAdapter"><dt>Top earning adapter</dt><dd>${s.topAdapter == null
               ? 'none yet'
-              : html`${s.topAdapter.name ?? shortId(s.topAdapter.contentId)} <span class="note">(${tokens(s.topAdapter.earned)}${s.topAdapter.downloads !== undefined ? `, ${formatNumber(s.topAdapter.downloads)} downloads` : ''})</span>`}</dd></div>
+              : html`${s.topAdapter.name ?? shortId(s.topAdapter.contentId)} <span class="note">(${tokens(s.topAdapter.earned)}${s.topAdapter.downloads !== undefined ? `, ${countOf(s.topAdapter.downloads, 'download')}` : ''})</span>`}</dd></div>
           </dl>
           <h3>History</h3>
           ${w!.history.length === 0 ? html`<p class="note">No transactions yet.</p>` : html`

@@ -49,7 +49,7 @@ export function formatResults (res: SearchResponse): string {
   if (res.results.length === 0) return loading !== undefined ? `No adapters match "${res.query}" yet: ${loading}.` : `No adapters match "${res.query}" in the local catalog.`
   const lines = res.results.map((r, i) => {
     const where = r.location === 'local' ? 'local' : `remote, ${r.availableFrom.length} peer${r.availableFrom.length === 1 ? '' : 's'}`
-    const extras = [`${where}`, r.price > 0 ? `${r.price} tokens` : 'free', ...(r.rating !== undefined ? [`★ ${r.rating.toFixed(1)}`] : [])]
+    const extras = [`${where}`, r.price > 0 ? `${r.price} token${r.price === 1 ? '' : 's'}` : 'free', ...(r.rating !== undefined ? [`★ ${r.rating.toFixed(1)}`] : [])]
     return `${String(i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${extras.join(', ')}]\n    ├─ Specializations: ${r.specializations.slice(0, 5).join(', ')}\n    └─ ${truncate(r.description, 110)}`
   })
   const notes = [`${res.results.length} result${res.results.length === 1 ? '' : 's'} in ${res.elapsedMs.toFixed(0)} ms`]
@@ -106,7 +106,7 @@ function seconds (ms: number): string {
 export function formatBatch (rec: SearchRecord, shownBefore: number): string {
   const rows = rec.results ?? []
   const head = `[${seconds(rec.elapsedMs ?? 0)}] ✓ Found ${rows.length} result${rows.length === 1 ? '' : 's'}: ${rows.slice(0, 3).map(r => `${r.name} (${r.similarity.toFixed(2)})`).join(', ')}${rows.length > 3 ? ', …' : ''}`
-  const lines = rows.map((r, i) => `${String(shownBefore + i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${r.hops} hop${r.hops === 1 ? '' : 's'} away, from …${r.sourcePeer.slice(-8)}, ${r.price > 0 ? `${r.price} tokens` : 'free'}]\n    └─ ${truncate(r.description, 110)}`)
+  const lines = rows.map((r, i) => `${String(shownBefore + i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${r.hops} hop${r.hops === 1 ? '' : 's'} away, from …${r.sourcePeer.slice(-8)}, ${r.price > 0 ? `${r.price} token${r.price === 1 ? '' : 's'}` : 'free'}]\n    └─ ${truncate(r.description, 110)}`)
   return [head, ...lines].join('\n')
 }
 
