@@ -83,7 +83,7 @@
  * await ledger.send(friend, tokens(10), 'thanks')
  */
 export { openLedger, Ledger, blockWireBytes } from './ledger'
-export type { LedgerInit, LedgerEvents, ChainHead, ChainNeed, IngestResult, LoadReport, LedgerStats, HistoryEntry, DownloadPayment, Rejection, WalletInfo } from './ledger'
+export type { LedgerInit, LedgerLimits, LedgerMemory, LedgerEvents, ChainHead, ChainNeed, IngestResult, LoadReport, LedgerStats, HistoryEntry, DownloadPayment, Rejection, WalletInfo } from './ledger'
 export { diffHeads, type HeadsDiff } from './sync'
 export {
   validateBlock, applyBlock, createChainState, headHash, makeDoubleSpendProof, verifyDoubleSpendProof, unpricedCharge, rewardPeriod
