@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import {
-  HOSTING_REWARD, HOSTING_REWARD_ACCOUNT_CAP, HOSTING_REWARD_PAYER_CAP, MAX_AMOUNT, NEW_USER_GRANT, createSigner, openLedger, sealBlock, signReceipt, tokens,
+  HOSTING_REWARD, HOSTING_REWARD_ACCOUNT_CAP, HOSTING_REWARD_PAYER_CAP, MAX_AMOUNT, NEW_USER_GRANT, REWARD_PERIOD_MS, createSigner, openLedger, rewardPeriod, sealBlock, signReceipt,
+  tokens,
   type Block, type BlockBody, type ComputeReceipt, type Ledger, type LedgerLimits, type SendBlock
 } from '../src/node/ledger'
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
@@ -142,6 +143,29 @@ describe('rewards need a real payer', () => {
     assert.equal(refused, HOSTING_REWARD_PAYER_CAP / HOSTING_REWARD)
     const rewards = host.ledger.chain().filter(b => b.kind === 'reward').reduce((s, b) => s + b.amount, 0)
     assert.equal(rewards, HOSTING_REWARD_ACCOUNT_CAP)
+  })
+
+  test('receipts back-dated into past days do not open fresh caps: periods follow the host\'s own block time', async () => {
+    // The host joined three weeks ago (so the downloader's back-dated clock accepts its join); it claims today.
+    let hostNow = Date.now() - 21 * REWARD_PERIOD_MS
+    const host = { ledger: await openLedger({ privateKey: await generateKeyPair('Ed25519'), minJoinDifficulty: DIFFICULTY, now: () => hostNow }) }
+    await host.ledger.join()
+    hostNow = Date.now()
+    // The downloader's clock walks through the last 15 days, one day per download.
+    let t = Date.now() - 20 * REWARD_PERIOD_MS
+    const dl = await openLedger({ privateKey: await generateKeyPair('Ed25519'), minJoinDifficulty: DIFFICULTY, now: () => t })
+    await dl.join()
+    await dl.ingest([...host.ledger.chain()])
+    const receipts = []
+    for (let i = 0; i < 15; i++) {
+      t += REWARD_PERIOD_MS
+      receipts.push((await dl.payForDownload({ contentId: 'cid-backdated', bytes: 10, host: host.ledger.account, price: HOSTING_REWARD })).receipt)
+    }
+    assert.equal(new Set(receipts.map(r => rewardPeriod(r.time))).size, 15)
+    await host.ledger.ingest([...dl.chain()])
+    const results = []
+    for (const r of receipts) results.push(await host.ledger.claimHostingReward(r).then(() => 'ok', (e: { reason?: string }) => e.reason))
+    assert.deepEqual(results, ['ok', ...Array(14).fill('reward-cap-exceeded')])
   })
 })
 

@@ -401,6 +401,7 @@ export class LedgerFeature implements MeshFeature {
       proofs: l.proofs().length,
       forked: l.proofs().map(p => p.a.account),
       rejected: l.rejections(),
+      memory: l.memory(),
       sync: { ...this.counters }
     }
   }
