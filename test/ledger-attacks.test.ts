@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import {
-  HOSTING_REWARD, HOSTING_REWARD_ACCOUNT_CAP, HOSTING_REWARD_PAYER_CAP, MAX_AMOUNT, NEW_USER_GRANT, REWARD_PERIOD_MS, createSigner, openLedger, rewardPeriod, sealBlock, signReceipt,
-  tokens,
+  HOSTING_REWARD, HOSTING_REWARD_ACCOUNT_CAP, HOSTING_REWARD_PAYER_CAP, MAX_AMOUNT, NEW_USER_GRANT, REWARD_PERIOD_MS, createSigner, openLedger, reputationScore, rewardPeriod, sealBlock,
+  signReceipt, tokens,
   type Block, type BlockBody, type ComputeReceipt, type Ledger, type LedgerLimits, type SendBlock
 } from '../src/node/ledger'
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
@@ -107,6 +107,8 @@ describe('rewards need a real payer', () => {
     const r = await validator.ledger.ingest([...host.ledger.chain(), forged])
     assert.deepEqual(r.rejected.map(x => x.reason), ['bad-evidence'])
     assert.equal(validator.ledger.balance(host.ledger.account), NEW_USER_GRANT + HOSTING_REWARD)
+    // Nor does it count as a delivery for the host's reputation.
+    assert.equal(validator.ledger.reputation(host.ledger.account), reputationScore({ deliveries: 1, payments: 0, badData: 0, forked: false }))
   })
 
   test('invented content ids do not lift the daily caps: per payer and adapter, per payer, per rewarded account', async () => {

@@ -667,20 +667,27 @@ export class LedgerFeature implements MeshFeature {
       const b = parseBlock(item)
       if (b.ok && !firstSeq.has(b.value.account)) firstSeq.set(b.value.account, b.value.seq)
     }
+    // Pushes are for payments from the pusher's own chain: a peer without a joined account here (after
+    // fetching its own chain from it, when it pushes a later block of it, and not pushing its join) has
+    // nothing to pay with, and its blocks are dropped unread, before any other chain is fetched for them.
+    const pusher = peer.toString()
+    const carriesJoin = items.some(item => { const b = parseBlock(item); return b.ok && b.value.account === pusher && b.value.seq === 0 })
+    if (ledger.head(pusher) == null && !carriesJoin) {
+      const own = firstSeq.get(pusher)
+      if (own !== undefined) {
+        await this.fetchChain(peer, pusher, { budget: Math.min(own + 1, MAX_BLOCKS_PER_ROUND) }).catch(() => {})
+        gapFilled.add(pusher)
+      }
+      if (ledger.head(pusher) == null) {
+        this.node?.drops.add('ledger', 'unjoined-pusher')
+        return { accepted: 0, rejected: [{ reason: 'unjoined-pusher', detail: 'push from a peer whose account has not joined (as far as this node knows)' }] }
+      }
+    }
     for (const [account, seq] of [...firstSeq].slice(0, MAX_GAP_FILLS_PER_PUSH)) {
       if (seq > (ledger.head(account)?.seq ?? -1) + 1 && !ledger.isForked(account)) {
         await this.fetchChain(peer, account, { budget: Math.min(seq + 1, MAX_BLOCKS_PER_ROUND) }).catch(() => {})
         gapFilled.add(account)
       }
-    }
-    // Pushes are for payments from the pusher's own chain: a peer without a joined account here (after
-    // the gap fill above brought its chain, and not pushing its join) has nothing to pay with, and its
-    // blocks are dropped unread.
-    const pusher = peer.toString()
-    const carriesJoin = items.some(item => { const b = parseBlock(item); return b.ok && b.value.account === pusher && b.value.seq === 0 })
-    if (ledger.head(pusher) == null && !carriesJoin) {
-      this.node?.drops.add('ledger', 'unjoined-pusher')
-      return { accepted: 0, rejected: [{ reason: 'unjoined-pusher', detail: 'push from a peer whose account has not joined (as far as this node knows)' }] }
     }
     const todo = items.filter(item => {
       const b = parseBlock(item)

@@ -920,6 +920,9 @@ export class Ledger extends EventTarget {
   }
 
   private addDelivery (receipt: DownloadReceipt): void {
+    // Reputation counts only downloads that paid at least the hosting reward: a payer-chosen micro price
+    // would let a host's own throwaway accounts inflate it for nothing.
+    if (receipt.price < HOSTING_REWARD) return
     let set = this.deliveries.get(receipt.host)
     if (set == null) { set = new Set(); this.deliveries.set(receipt.host, set) }
     set.add(receiptHash(receipt))
