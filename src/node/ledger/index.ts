@@ -84,9 +84,9 @@
  * ## Reputation (reputation.ts)
  * 0 for a proven fork; otherwise (good + 1) / (good + 5·bad + 2) with good = verified deliveries (distinct
  * download receipts naming the account as host and paying at least the 0.1-token hosting reward) + payments
- * made (its send/charge blocks), bad = blocks it
- * sent that failed validation (0.1 for a replay or an early block, which honest gossip can produce) + data it
- * served that failed verification (`reportBadData`). A newcomer is at 0.5.
+ * made (its send/charge blocks), bad = blocks it sent that failed validation (0.1 for a replay or an early
+ * block, which honest gossip can produce) + data it served that failed verification (`reportBadData`).
+ * A newcomer is at 0.5.
  *
  * @example
  * const ledger = await openLedger({ privateKey, dir: path.join(dataDir, 'ledger') })
