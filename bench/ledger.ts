@@ -13,7 +13,8 @@ import { gzipSync } from 'node:zlib'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  DEFAULT_JOIN_DIFFICULTY, applyBlock, clearSignatureCache, createChainState, encodeBlock, openLedger, solveJoinPow, validateBlock, verifyJoinPow,
+  DEFAULT_JOIN_DIFFICULTY, HOSTING_REWARD, HOSTING_REWARD_PAYER_CAP, REWARD_PERIOD_MS, applyBlock, clearSignatureCache, createChainState, encodeBlock, openLedger,
+  solveJoinPow, validateBlock, verifyJoinPow,
   type Block, type DownloadReceipt, type Ledger
 } from '../src/node/ledger'
 import { BenchReport, note, percentile } from './_report'
@@ -30,8 +31,12 @@ const BUILD_DIFFICULTY = 8
 const report = new BenchReport('ledger')
 
 async function buildChains (): Promise<{ a: Ledger, b: Ledger, blocks: Block[] }> {
-  const a = await openLedger({ privateKey: await generateKeyPair('Ed25519'), minJoinDifficulty: BUILD_DIFFICULTY })
-  const b = await openLedger({ privateKey: await generateKeyPair('Ed25519'), minJoinDifficulty: BUILD_DIFFICULTY })
+  // One clock for both, starting far enough back that hosting rewards can be spread over past days: a
+  // payer can earn a host at most HOSTING_REWARD_PAYER_CAP a day, counted by the host's block time.
+  let t = Date.now() - 2 * Math.ceil(PAYMENTS / 20 + 2) * REWARD_PERIOD_MS
+  const now = (): number => t++
+  const a = await openLedger({ privateKey: await generateKeyPair('Ed25519'), minJoinDifficulty: BUILD_DIFFICULTY, now })
+  const b = await openLedger({ privateKey: await generateKeyPair('Ed25519'), minJoinDifficulty: BUILD_DIFFICULTY, now, limits: { maxReceivesPerPayer: Infinity } })
   await a.join()
   await b.join()
   await a.ingest([...b.chain()])
@@ -41,12 +46,14 @@ async function buildChains (): Promise<{ a: Ledger, b: Ledger, blocks: Block[] }
   const receipts: DownloadReceipt[] = []
   for (let i = 0; i < PAYMENTS; i++) {
     if (i % 2 === 0) await a.send(b.account, 1, `payment ${i}`)
-    else receipts.push((await a.payForDownload({ contentId: `bafy-adapter-${i % 40}`, bytes: 4_200_000, host: b.account, price: 1 })).receipt)
+    else receipts.push((await a.payForDownload({ contentId: `bafy-adapter-${i % 40}`, bytes: 4_200_000, host: b.account, price: HOSTING_REWARD })).receipt)
   }
   await b.ingest(a.blocksAfter(a.account, 0, Infinity))
   await b.acceptPayments()
-  for (const r of receipts) {
-    try { await b.claimHostingReward(r) } catch (err) { if ((err as Error).name !== 'BlockRejectedError') throw err }
+  const perDay = HOSTING_REWARD_PAYER_CAP / HOSTING_REWARD
+  for (let i = 0; i < receipts.length; i++) {
+    if (i % perDay === 0) t += REWARD_PERIOD_MS
+    await b.claimHostingReward(receipts[i])
   }
   return { a, b, blocks: [...a.chain(), ...b.chain()] }
 }

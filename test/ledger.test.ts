@@ -247,12 +247,20 @@ if (process.env[CHILD_ENV] != null) {
       assert.equal(host.balance(), tokens(103) + HOSTING_REWARD)
       await assert.rejects(host.claimHostingReward(receipt), { name: 'BlockRejectedError', reason: 'duplicate-evidence' })
 
-      // 100 more tiny priced downloads in the same period: 99 more rewards reach the 10-token cap.
+      // 100 more downloaders pay 0.1 token each in the same period: 99 more rewards reach the 10-token cap
+      // of the adapter (one downloader alone could earn the host at most 1 token a day, and one reward per adapter).
+      const downloaders: Ledger[] = []
+      for (let i = 0; i < 100; i++) {
+        const d = await newLedger(undefined, undefined, clock)
+        await d.join()
+        downloaders.push(d)
+      }
+      for (const d of downloaders) await d.ingest([host.chain()[0]])
       const receipts: DownloadReceipt[] = []
-      for (let i = 0; i < 100; i++) receipts.push((await dl.payForDownload({ contentId: 'cid-viticulture', bytes: 10, host: host.account, price: 1 })).receipt)
+      for (const d of downloaders) receipts.push((await d.payForDownload({ contentId: 'cid-viticulture', bytes: 10, host: host.account, price: HOSTING_REWARD })).receipt)
       // A reward needs the charge in the downloader's chain as the host holds it.
       await assert.rejects(host.claimHostingReward(receipts[0]), { name: 'BlockRejectedError', reason: 'bad-evidence' })
-      await syncAll(host, dl)
+      for (const d of downloaders) await host.ingest(d.chain())
       for (const r of receipts.slice(0, 99)) await host.claimHostingReward(r)
       const chainLength = host.chain().length
       await assert.rejects(host.claimHostingReward(receipts[99]), { name: 'BlockRejectedError', reason: 'reward-cap-exceeded' })
@@ -260,24 +268,9 @@ if (process.env[CHILD_ENV] != null) {
       const rewards = host.chain().filter(b => b.kind === 'reward').reduce((s, b) => s + b.amount, 0)
       assert.equal(rewards, HOSTING_REWARD_CAP)
       // Another adapter has its own cap.
-      const other = await dl.payForDownload({ contentId: 'cid-fermentation', bytes: 10, host: host.account, price: 1 })
+      const other = await dl.payForDownload({ contentId: 'cid-fermentation', bytes: 10, host: host.account, price: HOSTING_REWARD })
       await syncAll(host, dl)
       await host.claimHostingReward(other.receipt)
-      // The next reward period (by the downloader-signed receipt time) starts a fresh cap.
-      const before = rewardPeriod(receipts[99].time)
-      t += REWARD_PERIOD_MS
-      const nextDay = await dl.payForDownload({ contentId: 'cid-viticulture', bytes: 10, host: host.account, price: 1 })
-      assert.equal(rewardPeriod(nextDay.receipt.time), before + 1)
-      await syncAll(host, dl)
-      await host.claimHostingReward(nextDay.receipt)
-
-      await syncAll(host, dl)
-      await host.acceptPayments()
-      const s = host.stats()
-      assert.equal(s.topAdapter?.contentId, 'cid-viticulture')
-      assert.equal(s.topAdapter?.earned, tokens(3) + 101 + HOSTING_REWARD_CAP + HOSTING_REWARD)
-      assert.ok(host.reputation() > 0.9, 'deliveries raise the host\'s reputation')
-      assert.ok(dl.reputation(dl.account) > 0.9, 'payments raise the downloader\'s reputation')
 
       // A third node re-validates everything, caps included.
       const c = await newLedger()
@@ -292,25 +285,47 @@ if (process.env[CHILD_ENV] != null) {
       })
       const r = await c.ingest([forged], { from: host.account })
       assert.deepEqual(r.rejected.map(x => x.reason), ['reward-cap-exceeded'])
+
+      // The next reward period (by the host's own block time, which cannot go back) starts a fresh cap.
+      const before = rewardPeriod(host.chain().at(-1)!.time)
+      t += REWARD_PERIOD_MS
+      const nextDay = await dl.payForDownload({ contentId: 'cid-viticulture', bytes: 10, host: host.account, price: HOSTING_REWARD })
+      await syncAll(host, dl)
+      const late = await host.claimHostingReward(nextDay.receipt)
+      assert.equal(rewardPeriod(late.time), before + 1)
+
+      await syncAll(host, dl)
+      await host.acceptPayments()
+      const s = host.stats()
+      assert.equal(s.topAdapter?.contentId, 'cid-viticulture')
+      assert.equal(s.topAdapter?.earned, tokens(3) + 101 * HOSTING_REWARD + HOSTING_REWARD_CAP + HOSTING_REWARD)
+      assert.ok(host.reputation() > 0.9, 'deliveries raise the host\'s reputation')
+      assert.ok(dl.reputation(dl.account) >= 0.8, 'payments raise the downloader\'s reputation')
+      await syncAll(host, dl, c)
+      assert.equal(c.balance(host.account), host.balance())
     })
 
-    test('compute and relay rewards follow their signed receipts', async () => {
+    test('a compute reward follows the requester\'s payment that its receipt names', async () => {
       const provider = await joined()
       const requester = await joined()
       await syncAll(provider, requester)
       // Signed on a clock 5 s ahead of the provider's: still claimable right away.
-      const compute = await requester.signComputeReceipt({ requestId: 'req-1', provider: provider.account, cost: tokens(3), time: Date.now() + 5000 })
-      const relay = await requester.signRelayReceipt({ queryId: 'q-1', relayer: provider.account, hops: 3 })
+      const { receipt: compute, block: paid } = await requester.payForCompute({ requestId: 'req-1', provider: provider.account, cost: tokens(3), time: Date.now() + 5000 })
+      assert.deepEqual(compute.payment, { seq: paid.seq, hash: paid.hash })
+      assert.equal(requester.balance(), NEW_USER_GRANT - tokens(3))
+      // The provider must hold the requester's chain up to the payment first.
+      await assert.rejects(provider.claimComputeReward(compute), { name: 'BlockRejectedError', reason: 'bad-evidence' })
+      await syncAll(provider, requester)
+      await provider.acceptPayments()
       await provider.claimComputeReward(compute)
-      await provider.claimRelayReward(relay)
-      assert.equal(provider.balance(), NEW_USER_GRANT + tokens(1.5) + tokens(0.03))
-      await assert.rejects(provider.claimRelayReward(relay), { name: 'BlockRejectedError', reason: 'duplicate-evidence' })
+      assert.equal(provider.balance(), NEW_USER_GRANT + tokens(3) + tokens(1.5))
+      await assert.rejects(provider.claimComputeReward(compute), { name: 'BlockRejectedError', reason: 'duplicate-evidence' })
       // The requester cannot cash its own receipt.
       await assert.rejects(requester.claimComputeReward(compute), { name: 'BlockRejectedError', reason: 'bad-evidence' })
       const c = await newLedger()
       await syncAll(provider, requester, c)
       assert.equal(c.balance(provider.account), provider.balance())
-      assert.deepEqual(provider.history().slice(0, 2).map(h => [h.reason, h.counterparty]), [['relay', requester.account], ['compute', requester.account]])
+      assert.deepEqual(provider.history().slice(0, 1).map(h => [h.reason, h.counterparty]), [['compute', requester.account]])
     })
 
     test('first-adapter, early-adopter and rating grants need their evidence', async () => {

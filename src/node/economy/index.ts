@@ -11,8 +11,8 @@
  *   unpriced (1 token per started MB). The charge block, with the receipt the downloader signed, is handed
  *   to the host, which receives the payment and claims its hosting reward by itself.
  * - content, host side: `onReceipt(receipt, from)` when a receipt arrives some other way.
- * - flood search, origin side: `rewardRelay(relayer, queryId, hops)` signs a relay receipt (0.01 token per
- *   hop) and hands it to the relayer, which claims the reward.
+ * - flood search: relay rewards are not accepted (the flood hides the search origin, so nobody can pay
+ *   for a relay receipt without revealing it); the `receipt` wire message is answered `claimed: false`.
  * - `ledger` (the store itself), `stats()`, `history()`, `accounts()`, `verify(peer)`, `send(peer, units)`.
  */
 export { ledgerFeature, LedgerFeature, type LedgerFeatureInit, type DownloadCharge, type InstallPayment, type SyncReport, type VerifyReport } from './ledger-feature'

@@ -24,7 +24,7 @@ import type { z } from 'zod'
 import {
   diffHeads, encodeBlock, sha256Hex, verifyDoubleSpendProof, formatTokens, isAccountId, openLedger, parseBlock, receiptHash, DEFAULT_JOIN_DIFFICULTY,
   InsufficientBalanceError, NotJoinedError, UnknownPeerError,
-  type Block, type ChainHead, type ChargeBlock, type DownloadReceipt, type RelayReceipt, type RewardBlock, type HistoryEntry, type IngestResult, type JoinBlock, type Ledger, type SendBlock
+  type Block, type ChainHead, type ChargeBlock, type DownloadReceipt, type RelayReceipt, type HistoryEntry, type IngestResult, type JoinBlock, type Ledger, type LedgerLimits, type SendBlock
 } from '../ledger'
 import type { MeshFeature } from '../feature'
 import type { MeshNode } from '../mesh-node'
@@ -62,6 +62,8 @@ export interface LedgerFeatureInit {
   settleDelayMs?: number
   /** Clock for new blocks (tests). @default Date.now */
   now?: () => number
+  /** Memory limits of the ledger for peer-fed data (defaults in src/node/ledger/constants.ts). */
+  limits?: Partial<LedgerLimits>
 }
 
 /** What the content layer passes after a bundle verified. `price` is in tokens, as in the manifest. */
@@ -145,7 +147,7 @@ export class LedgerFeature implements MeshFeature {
     this.log = node.log.child('ledger')
     const privateKey: PrivateKey = node.privateKey
     this._ledger = await openLedger({
-      privateKey, dir: path.join(node.dataDir, LEDGER_DIR), minJoinDifficulty: this.minJoinDifficulty, now: this.init.now, logger: this.log
+      privateKey, dir: path.join(node.dataDir, LEDGER_DIR), minJoinDifficulty: this.minJoinDifficulty, now: this.init.now, logger: this.log, limits: this.init.limits
     }, { signal: node.shutdownSignal })
     const ledger = this._ledger
     const libp2p = node.libp2p
@@ -314,23 +316,11 @@ export class LedgerFeature implements MeshFeature {
   }
 
   /**
-   * The flood layer's hook, on the search origin: signs a relay receipt (0.01 token per hop) for a peer
-   * that relayed this node's search and hands it over; the relayer claims the reward with it.
+   * Hands a relay receipt to a peer (the wire message stays for older peers). Relay rewards are not
+   * accepted any more (see src/node/ledger/validate.ts), so the answer is always `claimed: false`.
    */
-  async rewardRelay (relayer: string, queryId: string, hops: number, options: AbortOptions = {}): Promise<{ receipt: RelayReceipt, claimed: boolean, reason?: string }> {
-    if (!isAccountId(relayer)) throw new UnknownPeerError(relayer)
-    const receipt = await this.ledger.signRelayReceipt({ queryId, relayer, hops })
-    return { receipt, ...await this.handRelayReceipt(peerIdFromString(relayer), receipt, options) }
-  }
-
-  /** Hands a relay receipt to a peer; it answers whether it could claim the reward with it. */
   async handRelayReceipt (peer: PeerId, receipt: RelayReceipt, options: AbortOptions = {}): Promise<z.infer<typeof ReceiptResponse>> {
     return await this.ask(peer, { type: 'receipt', receipt }, ReceiptResponse, options)
-  }
-
-  /** The relayer's side: claims the reward a relay receipt names this account for. */
-  async claimRelay (receipt: RelayReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
-    return await this.ledger.claimRelayReward(receipt, options)
   }
 
   balance (): { account: string, balance: number, joined: boolean, joining: boolean } {
@@ -411,6 +401,7 @@ export class LedgerFeature implements MeshFeature {
       proofs: l.proofs().length,
       forked: l.proofs().map(p => p.a.account),
       rejected: l.rejections(),
+      memory: l.memory(),
       sync: { ...this.counters }
     }
   }
@@ -676,6 +667,22 @@ export class LedgerFeature implements MeshFeature {
       const b = parseBlock(item)
       if (b.ok && !firstSeq.has(b.value.account)) firstSeq.set(b.value.account, b.value.seq)
     }
+    // Pushes are for payments from the pusher's own chain: a peer without a joined account here (after
+    // fetching its own chain from it, when it pushes a later block of it, and not pushing its join) has
+    // nothing to pay with, and its blocks are dropped unread, before any other chain is fetched for them.
+    const pusher = peer.toString()
+    const carriesJoin = items.some(item => { const b = parseBlock(item); return b.ok && b.value.account === pusher && b.value.seq === 0 })
+    if (ledger.head(pusher) == null && !carriesJoin) {
+      const own = firstSeq.get(pusher)
+      if (own !== undefined) {
+        await this.fetchChain(peer, pusher, { budget: Math.min(own + 1, MAX_BLOCKS_PER_ROUND) }).catch(() => {})
+        gapFilled.add(pusher)
+      }
+      if (ledger.head(pusher) == null) {
+        this.node?.drops.add('ledger', 'unjoined-pusher')
+        return { accepted: 0, rejected: [{ reason: 'unjoined-pusher', detail: 'push from a peer whose account has not joined (as far as this node knows)' }] }
+      }
+    }
     for (const [account, seq] of [...firstSeq].slice(0, MAX_GAP_FILLS_PER_PUSH)) {
       if (seq > (ledger.head(account)?.seq ?? -1) + 1 && !ledger.isForked(account)) {
         await this.fetchChain(peer, account, { budget: Math.min(seq + 1, MAX_BLOCKS_PER_ROUND) }).catch(() => {})
@@ -868,19 +875,10 @@ export class LedgerFeature implements MeshFeature {
         return await this.onPush(peer, req.blocks)
       case 'proof':
         return { proof: ledger.proofs().find(p => p.a.account === req.account) ?? null }
-      case 'receipt': {
-        if (req.receipt.relayer !== ledger.account) return { claimed: false, reason: 'the receipt names another relayer' }
-        try {
-          await this.claimRelay(req.receipt)
-          return { claimed: true }
-        } catch (err) {
-          if (!isUserFacing(err)) throw err
-          // A bad receipt is the sender's fault: counted like any refused evidence.
-          this.node?.drops.add('ledger', 'bad-receipt')
-          if ((err as { reason?: string }).reason === 'bad-evidence') await ledger.reportBadData(peer.toString()).catch(() => {})
-          return { claimed: false, reason: errorMessage(err).slice(0, 300) }
-        }
-      }
+      case 'receipt':
+        // Not the sender's fault (an older peer): nothing is claimed, nothing held against it.
+        this.node?.drops.add('ledger', 'relay-receipt')
+        return { claimed: false, reason: 'relay rewards are not accepted: no payer can back them without revealing the search origin' }
     }
   }
 

@@ -27,7 +27,7 @@ export const LedgerRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('push'), blocks: z.array(blockText).min(1).max(MAX_BLOCKS_PER_MESSAGE) }),
   /** The double-spend proof of an account. */
   z.strictObject({ type: z.literal('proof'), account }),
-  /** A relay receipt signed by the search origin, handed to the relayer, which claims its reward. */
+  /** A relay receipt (older peers): relay rewards are not accepted, so it is answered `claimed: false`. */
   z.strictObject({ type: z.literal('receipt'), receipt: relayReceiptSchema })
 ])
 export type LedgerRequest = z.infer<typeof LedgerRequest>

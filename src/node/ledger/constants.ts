@@ -35,21 +35,45 @@ export const EARLY_ADOPTER_GRANT = t(500)
 /** How many joins count as "early". */
 export const EARLY_ADOPTER_LIMIT = 1000
 
-/** Host reward per verified download. */
+/**
+ * Host reward per verified download. The charge backing it must be at least this much: a reward never
+ * exceeds the debit that backs it, so a micro-priced download earns nothing.
+ */
 export const HOSTING_REWARD = t(0.1)
 /** Cap of hosting rewards per adapter (content id) per reward period. */
 export const HOSTING_REWARD_CAP = t(10)
-/** Length of a reward period; a receipt belongs to the period of its (downloader-signed) time. @default 1 day */
+/**
+ * Cap of hosting rewards one downloader can earn one host per period, over all content ids. Content ids
+ * are whatever the payer signs, so without this cap a payer inventing ids would reset the per-adapter cap.
+ */
+export const HOSTING_REWARD_PAYER_CAP = t(1)
+/** Cap of hosting rewards one account can claim per period, over all payers and adapters. */
+export const HOSTING_REWARD_ACCOUNT_CAP = t(20)
+/**
+ * Length of a reward period. Caps count per period of the *rewarded* chain's block time, which never
+ * goes back (time-regress) nor runs ahead (time-in-future): a payer-signed receipt time could be
+ * back-dated into any past period with a fresh cap. @default 1 day
+ */
 export const REWARD_PERIOD_MS = 24 * 60 * 60 * 1000
 /** Compute providers earn this share of the request cost (numerator / denominator, floored). */
 export const COMPUTE_REWARD_NUMERATOR = 1
 export const COMPUTE_REWARD_DENOMINATOR = 2
-/** Relay reward per hop. */
+/**
+ * Cap of compute rewards per provider per period. The reward comes on top of the payment it cites, so
+ * two colluding accounts paying each other back and forth would otherwise grow their balances without end.
+ */
+export const COMPUTE_REWARD_CAP = t(10)
+/**
+ * Relay reward per hop. Relay rewards are no longer accepted (see validate.ts): the flood hides the
+ * origin, so no payer can stand behind a relay receipt without giving up the searcher's privacy.
+ */
 export const RELAY_REWARD_PER_HOP = t(0.01)
 /** Most hops one relay receipt can claim (the flood layer's TTL bound). */
 export const MAX_RELAY_HOPS = 16
-/** Reward for rating an adapter the account paid for. */
+/** Reward for rating an adapter the account paid for (once per content id). */
 export const RATING_REWARD = t(1)
+/** Cap of rating rewards per account per period (content ids are invented freely). */
+export const RATING_REWARD_CAP = t(5)
 /** Download charge when an adapter has no price: 1 token per started MB (10^6 bytes). */
 export const UNPRICED_UNITS_PER_MB = t(1)
 export const BYTES_PER_MB = 1_000_000
@@ -66,6 +90,25 @@ export const MAX_AMOUNT = t(1_000_000_000)
 
 /** Reputation: weight of one bad-data event against one good event (see reputation.ts). */
 export const BAD_EVENT_WEIGHT = 5
+
+// Local memory limits (not network rules): what this node keeps of data that peers choose.
+
+/** Most embedded copies of other accounts' blocks kept to catch forks hidden in evidence (LRU). */
+export const DEFAULT_MAX_EMBEDDED = 10_000
+/** Most blocks held of one account this node neither owns nor deals with (a counterparty of its chain). */
+export const DEFAULT_MAX_FOREIGN_BLOCKS = 2_048
+/** Most blocks held of a counterparty of the own chain (its chain decides the own balance). */
+export const DEFAULT_MAX_FOLLOWED_BLOCKS = 65_536
+/** Most accounts held in all (each one cost its owner a join PoW). */
+export const DEFAULT_MAX_ACCOUNTS = 50_000
+/**
+ * Most payments of one payer that acceptPayments receives per reward period (by this node's clock); the
+ * rest stay pending. Each receive is a block in the own chain, so a flood of tiny payments must not
+ * write one block each.
+ */
+export const DEFAULT_MAX_RECEIVES_PER_PAYER = 100
+/** Most peers whose bad-data weight is tracked in memory (the oldest entries are dropped first). */
+export const DEFAULT_MAX_TRACKED_PEERS = 10_000
 
 /** Name of the ledger's append-log file inside its directory. */
 export const LEDGER_LOG_FILE = 'ledger.log'

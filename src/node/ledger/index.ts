@@ -17,12 +17,23 @@
  *   chain: a signature alone would let a payer sign away tokens it does not have, in a block it never
  *   publishes. When the payer's chain is simply not held far enough yet, the rejection carries `needs`
  *   (what to fetch before retrying) and is not held against the sender.
- * - `reward`: `hosting` 0.1 per download receipt (at most 10 per adapter per reward period, one day, judged
- *   by the downloader-signed receipt time), `compute` 50% of the cost in a requester-signed receipt,
- *   `relay` 0.01 per hop in a search-origin-signed receipt, `rating` 1.0 for rating an adapter the account
- *   paid at least 1 token for (the charge must be earlier in its own chain). Hosting rewards and the
- *   first-adapter grant also need the downloader's chain, as held by the validating node, to contain the
- *   charge that paid the receipt (else `bad-evidence` with `needs`): an unpaid download earns nothing.
+ * - `reward`: every reward needs a debit on a real payer's chain, never more than that debit, each debit
+ *   backing one reward, and counts against per-period caps (one day, by the rewarded chain's own block
+ *   time, which cannot go back; a payer-signed receipt time could be back-dated into a fresh period).
+ *   `hosting` 0.1 per download receipt whose charge paid at least 0.1 (caps per day: 10 per adapter, one
+ *   per downloader and adapter, 1 per downloader, 20 per host: content ids are whatever the payer signs,
+ *   so only the payer and account caps bound invented ids); `compute` 50% of the cost in a requester-signed
+ *   receipt that names the requester's `send` (seq + hash) paying the provider at least the cost (10 per
+ *   day); `rating` 1.0 for rating, once per adapter, an adapter the account paid at least 1 token for (the
+ *   charge earlier in its own chain; 5 per day). `relay` rewards are refused: the flood hides the search
+ *   origin, so no payer can stand behind a relay receipt without revealing the searcher, and a receipt
+ *   nobody paid for would be minting. Hosting rewards and the first-adapter grant need the downloader's
+ *   chain, compute rewards the requester's chain, as held by the validating node (from its PoW join), to
+ *   contain the debit (else `bad-evidence` with `needs`: the block is not counted, the chain is fetched and
+ *   the block retried; still unfounded after that, it counts against the sender).
+ * - Memory (LedgerLimits, local policy): embedded copies only of joined accounts' blocks (LRU), a block
+ *   quota per account this node does not deal with, an account cap, a per-payer receive rate, a cap on
+ *   tracked peers; refusals are `quota-exceeded` (not held against the sender) and `memory()` counts them.
  * Amounts are integer micro-tokens (1 token = 1,000,000 units; `formatTokens` / `parseTokens` convert).
  * A block's hash is sha-256 over the canonical JSON (sorted keys, integers only) of every member except
  * `hash` and `sig`; `sig` is Ed25519 over ("continuum-ledger/block/v1\n" ‖ hash bytes), base64url.
@@ -72,9 +83,10 @@
  *
  * ## Reputation (reputation.ts)
  * 0 for a proven fork; otherwise (good + 1) / (good + 5·bad + 2) with good = verified deliveries (distinct
- * download receipts naming the account as host) + payments made (its send/charge blocks), bad = blocks it
- * sent that failed validation (0.1 for a replay or an early block, which honest gossip can produce) + data it
- * served that failed verification (`reportBadData`). A newcomer is at 0.5.
+ * download receipts naming the account as host and paying at least the 0.1-token hosting reward) + payments
+ * made (its send/charge blocks), bad = blocks it sent that failed validation (0.1 for a replay or an early
+ * block, which honest gossip can produce) + data it served that failed verification (`reportBadData`).
+ * A newcomer is at 0.5.
  *
  * @example
  * const ledger = await openLedger({ privateKey, dir: path.join(dataDir, 'ledger') })
@@ -83,7 +95,7 @@
  * await ledger.send(friend, tokens(10), 'thanks')
  */
 export { openLedger, Ledger, blockWireBytes } from './ledger'
-export type { LedgerInit, LedgerEvents, ChainHead, ChainNeed, IngestResult, LoadReport, LedgerStats, HistoryEntry, DownloadPayment, Rejection, WalletInfo } from './ledger'
+export type { LedgerInit, LedgerLimits, LedgerMemory, LedgerEvents, ChainHead, ChainNeed, IngestResult, LoadReport, LedgerStats, HistoryEntry, DownloadPayment, Rejection, WalletInfo } from './ledger'
 export { diffHeads, type HeadsDiff } from './sync'
 export {
   validateBlock, applyBlock, createChainState, headHash, makeDoubleSpendProof, verifyDoubleSpendProof, unpricedCharge, rewardPeriod

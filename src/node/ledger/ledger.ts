@@ -10,8 +10,8 @@ import { formatTokens, isAmount } from './amount'
 import { createSigner, encodeBlock, isAccountId, parseBlock, receiptHash, sealBlock, signReceipt, type Signer } from './block'
 import { canonicalBytes, sha256Hex } from './canonical'
 import {
-  COMPUTE_REWARD_DENOMINATOR, COMPUTE_REWARD_NUMERATOR, DEFAULT_JOIN_DIFFICULTY, EARLY_ADOPTER_GRANT, FIRST_ADAPTER_GRANT,
-  HOSTING_REWARD, LEDGER_LOG_FILE, MAX_MEMO_LENGTH, NEW_USER_GRANT, RATING_REWARD, RELAY_REWARD_PER_HOP
+  COMPUTE_REWARD_DENOMINATOR, COMPUTE_REWARD_NUMERATOR, DEFAULT_JOIN_DIFFICULTY, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_EMBEDDED, DEFAULT_MAX_FOLLOWED_BLOCKS, DEFAULT_MAX_FOREIGN_BLOCKS,
+  DEFAULT_MAX_RECEIVES_PER_PAYER, DEFAULT_MAX_TRACKED_PEERS, EARLY_ADOPTER_GRANT, FIRST_ADAPTER_GRANT, HOSTING_REWARD, LEDGER_LOG_FILE, MAX_MEMO_LENGTH, NEW_USER_GRANT, RATING_REWARD
 } from './constants'
 import {
   BlockRejectedError, ForkedAccountError, InsufficientBalanceError, InvalidAmountError, LedgerClosedError, NotJoinedError, UnknownPeerError
@@ -20,10 +20,10 @@ import { solveJoinPow, type JoinPow } from './pow'
 import { reputationScore } from './reputation'
 import {
   blockSchema, doubleSpendProofSchema, type Block, type BlockBody, type ChargeBlock, type ComputeReceipt, type DoubleSpendProof,
-  type DownloadReceipt, type JoinBlock, type ReceiveBlock, type RelayReceipt, type RewardBlock, type SendBlock, type GrantBlock
+  type DownloadReceipt, type JoinBlock, type ReceiveBlock, type RewardBlock, type SendBlock, type GrantBlock
 } from './schema'
 import {
-  applyBlock, createChainState, headHash, makeDoubleSpendProof, unpricedCharge, validateBlock, verifyDoubleSpendProof,
+  applyBlock, createChainState, headHash, makeDoubleSpendProof, rewardPeriod, unpricedCharge, validateBlock, verifyDoubleSpendProof,
   type ChainState, type RejectReason, type ValidationContext
 } from './validate'
 import type { AbortOptions } from '../util/abort'
@@ -41,6 +41,37 @@ export interface LedgerInit {
   /** Clock used for new blocks and the future-time check. @default Date.now */
   now?: () => number
   logger?: Logger
+  /** Memory limits for data peers choose (defaults in constants.ts). */
+  limits?: Partial<LedgerLimits>
+}
+
+/** What this node keeps at most of data that other accounts choose; beyond it, blocks are refused and counted. */
+export interface LedgerLimits {
+  /** Embedded copies of other accounts' blocks kept to catch hidden forks (least recently seen dropped). @default DEFAULT_MAX_EMBEDDED */
+  maxEmbedded: number
+  /**
+   * Blocks held of an account that is neither this node's own nor a counterparty of its chain (a payer,
+   * payee or receipt party); further blocks of it are refused with `quota-exceeded`. @default DEFAULT_MAX_FOREIGN_BLOCKS
+   */
+  maxForeignBlocks: number
+  /** Blocks held of a counterparty of the own chain. @default DEFAULT_MAX_FOLLOWED_BLOCKS */
+  maxFollowedBlocks: number
+  /** Payments of one payer that acceptPayments receives per reward period; the rest wait. @default DEFAULT_MAX_RECEIVES_PER_PAYER */
+  maxReceivesPerPayer: number
+  /** Accounts held in all; a join beyond it is refused with `quota-exceeded`. @default DEFAULT_MAX_ACCOUNTS */
+  maxAccounts: number
+  /** Peers whose bad-data weight is tracked in memory. @default DEFAULT_MAX_TRACKED_PEERS */
+  maxTrackedPeers: number
+}
+
+/** Sizes of the ledger's peer-fed memory and what the limits dropped (see LedgerLimits). */
+export interface LedgerMemory {
+  accounts: number
+  blocks: number
+  embedded: number
+  trackedPeers: number
+  /** Embedded copies evicted, blocks and joins refused by a quota, peers forgotten, payments left pending by the receive rate. */
+  dropped: { embedded: number, foreignBlocks: number, accounts: number, trackedPeers: number, deferredReceives: number }
 }
 
 /** The newest block of one account's chain as this node has it: what gossip exchanges. */
@@ -51,7 +82,8 @@ export interface ChainNeed { account: string, afterSeq: number }
 
 /** A block (or proof) this ledger refused, with the reason code. */
 export interface Rejection {
-  reason: RejectReason | 'bad-proof'
+  /** `quota-exceeded`: a local memory limit (LedgerLimits), not a verdict on the block. */
+  reason: RejectReason | 'bad-proof' | 'quota-exceeded'
   account?: string
   seq?: number
   hash?: string
@@ -125,7 +157,7 @@ interface Chain { state: ChainState, blocks: Block[], payments: number }
 type Checked = { ok: true } | { ok: false, reason: RejectReason, detail?: string, needs?: ChainNeed, proof?: DoubleSpendProof }
 
 /** Bad-data weights in tenths: a duplicate or early block can come from an honest gossip race. */
-const PENALTY_TENTHS: Partial<Record<RejectReason | 'bad-proof', number>> = { replay: 1, 'out-of-order': 1, fork: 0, 'forked-account': 0 }
+const PENALTY_TENTHS: Partial<Record<Rejection['reason'], number>> = { replay: 1, 'out-of-order': 1, fork: 0, 'forked-account': 0, 'quota-exceeded': 0 }
 const DEFAULT_PENALTY_TENTHS = 10
 /** Longest peer id kept in a stored bad-data record (an RSA PeerId is ~46–60 characters). */
 const MAX_PEER_ID_CHARS = 128
@@ -184,6 +216,12 @@ export class Ledger extends EventTarget {
   private readonly rejectCounts = new Map<string, number>()
   /** Own earnings per content id (payments for downloads + hosting rewards). */
   private readonly adapterEarnings = new Map<string, number>()
+  /** Counterparties of the own chain: their chains decide the own balance, so they get the larger block quota. */
+  private readonly followed = new Set<string>()
+  private readonly limits: LedgerLimits
+  private readonly dropped = { embedded: 0, foreignBlocks: 0, accounts: 0, trackedPeers: 0, deferredReceives: 0 }
+  /** Payments already counted as deferred (bounded; only for the counter). */
+  private readonly deferred = new Set<string>()
   private loadReport: LoadReport = { blocks: 0, rejected: [], recovery: null }
 
   constructor (init: LedgerInit) {
@@ -194,6 +232,14 @@ export class Ledger extends EventTarget {
     this.now = init.now ?? Date.now
     this.logger = init.logger
     this.dir = init.dir
+    this.limits = {
+      maxEmbedded: init.limits?.maxEmbedded ?? DEFAULT_MAX_EMBEDDED,
+      maxForeignBlocks: init.limits?.maxForeignBlocks ?? DEFAULT_MAX_FOREIGN_BLOCKS,
+      maxFollowedBlocks: init.limits?.maxFollowedBlocks ?? DEFAULT_MAX_FOLLOWED_BLOCKS,
+      maxReceivesPerPayer: init.limits?.maxReceivesPerPayer ?? DEFAULT_MAX_RECEIVES_PER_PAYER,
+      maxAccounts: init.limits?.maxAccounts ?? DEFAULT_MAX_ACCOUNTS,
+      maxTrackedPeers: init.limits?.maxTrackedPeers ?? DEFAULT_MAX_TRACKED_PEERS
+    }
   }
 
   /** @internal Called once by openLedger. */
@@ -218,7 +264,7 @@ export class Ledger extends EventTarget {
           continue
         }
         if (rec.t === 'bad') {
-          this.badTenths.set(rec.peer, (this.badTenths.get(rec.peer) ?? 0) + rec.tenths)
+          this.addBad(rec.peer, rec.tenths)
         } else if (rec.t === 'proof') {
           const v = verifyDoubleSpendProof(rec.proof)
           if (v.ok) this.forks.set(v.account, v.proof)
@@ -332,10 +378,30 @@ export class Ledger extends EventTarget {
     }, options)
   }
 
-  /** Receives every pending payment (skipping refused ones); returns the receive blocks appended. */
+  /**
+   * Receives every pending payment (skipping refused ones), at most `maxReceivesPerPayer` per payer in the
+   * current reward period (the rest wait for the next); returns the receive blocks appended.
+   */
   async acceptPayments (options: AbortOptions = {}): Promise<ReceiveBlock[]> {
     const out: ReceiveBlock[] = []
+    const period = rewardPeriod(this.now())
+    const perPayer = new Map<string, number>()
+    const own = this.chain()
+    for (let i = own.length - 1; i >= 0 && rewardPeriod(own[i].time) >= period; i--) {
+      const b = own[i]
+      if (b.kind === 'receive') perPayer.set(b.source.account, (perPayer.get(b.source.account) ?? 0) + 1)
+    }
     for (const p of this.pendingPayments()) {
+      const n = perPayer.get(p.account) ?? 0
+      if (n >= this.limits.maxReceivesPerPayer) {
+        if (!this.deferred.has(p.hash)) {
+          if (this.deferred.size >= 10_000) this.deferred.clear()
+          this.deferred.add(p.hash)
+          this.dropped.deferredReceives++
+        }
+        continue
+      }
+      perPayer.set(p.account, n + 1)
       try {
         out.push(await this.receive(p, options))
       } catch (err) {
@@ -352,19 +418,15 @@ export class Ledger extends EventTarget {
     }), { ...options, minTime: receipt.time })
   }
 
-  /** Compute reward: half the request cost, from the requester's signed receipt. */
+  /**
+   * Compute reward: half the request cost, from the requester's signed receipt. Valid only with the
+   * requester's payment (the send the receipt names, at least `cost` to this account) in the requester's
+   * chain as held here, each payment backing one reward, within the per-period cap.
+   */
   async claimComputeReward (receipt: ComputeReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
     const amount = Math.floor(receipt.cost * COMPUTE_REWARD_NUMERATOR / COMPUTE_REWARD_DENOMINATOR)
     return await this.appendOwn<RewardBlock>((state, time) => ({
       ...this.common(state, time, amount, state.balance + amount), kind: 'reward', reward: { reason: 'compute', receipt }
-    }), { ...options, minTime: receipt.time })
-  }
-
-  /** Relay reward: 0.01 token per hop, from the search origin's signed receipt. */
-  async claimRelayReward (receipt: RelayReceipt, options: AbortOptions = {}): Promise<RewardBlock> {
-    const amount = receipt.hops * RELAY_REWARD_PER_HOP
-    return await this.appendOwn<RewardBlock>((state, time) => ({
-      ...this.common(state, time, amount, state.balance + amount), kind: 'reward', reward: { reason: 'relay', receipt }
     }), { ...options, minTime: receipt.time })
   }
 
@@ -391,14 +453,17 @@ export class Ledger extends EventTarget {
     }), options)
   }
 
-  /** Signs a compute receipt as the requester (give it to the provider, who claims the reward). */
-  async signComputeReceipt (r: { requestId: string, provider: string, cost: number, time?: number }): Promise<ComputeReceipt> {
-    return await signReceipt<ComputeReceipt>(this.signer, { type: 'compute', v: 1, requestId: r.requestId, provider: r.provider, requester: this.account, cost: r.cost, time: r.time ?? this.now() })
-  }
-
-  /** Signs a relay receipt as the search origin (give it to the relaying peer). */
-  async signRelayReceipt (r: { queryId: string, relayer: string, hops: number, time?: number }): Promise<RelayReceipt> {
-    return await signReceipt<RelayReceipt>(this.signer, { type: 'relay', v: 1, queryId: r.queryId, relayer: r.relayer, origin: this.account, hops: r.hops, time: r.time ?? this.now() })
+  /**
+   * Pays a compute provider as the requester: appends a send of `cost` units to it, then signs the compute
+   * receipt that names that send. Hand the receipt to the provider, which claims its reward with it once
+   * it holds this chain up to the send.
+   */
+  async payForCompute (r: { requestId: string, provider: string, cost: number, time?: number }, options: AbortOptions = {}): Promise<{ receipt: ComputeReceipt, block: SendBlock }> {
+    const block = await this.send(r.provider, r.cost, `compute ${r.requestId}`.slice(0, MAX_MEMO_LENGTH), options)
+    const receipt = await signReceipt<ComputeReceipt>(this.signer, {
+      type: 'compute', v: 1, requestId: r.requestId, provider: r.provider, requester: this.account, cost: r.cost, payment: { seq: block.seq, hash: block.hash }, time: r.time ?? this.now()
+    })
+    return { receipt, block }
   }
 
   // ---------------------------------------------------------------- other chains (sync)
@@ -429,6 +494,11 @@ export class Ledger extends EventTarget {
           result.rejected.push({ reason: 'out-of-order', account: block.account, seq: block.seq, hash: block.hash, detail: 'follows a refused block', needs: stopped.get(block.account) })
           this.count('out-of-order')
           continue
+        } else if (this.overQuota(parsed.value) != null) {
+          const block = parsed.value
+          rejection = { reason: 'quota-exceeded', account: block.account, seq: block.seq, hash: block.hash, detail: this.overQuota(parsed.value) }
+          this.countQuota(block)
+          stopped.set(block.account, undefined)
         } else {
           const block = parsed.value
           const v = this.check(block, ctx)
@@ -465,7 +535,7 @@ export class Ledger extends EventTarget {
         events.push(new CustomEvent('rejected', { detail: { ...rejection, from: options.from } }))
       }
       if (options.from != null && penalty > 0) {
-        this.badTenths.set(options.from, (this.badTenths.get(options.from) ?? 0) + penalty)
+        this.addBad(options.from, penalty)
         if (options.from.length <= MAX_PEER_ID_CHARS) records.push(encodeRecord({ t: 'bad', peer: options.from, tenths: Math.min(penalty, 1_000_000) }))
       }
       await this.persist(records)
@@ -484,7 +554,7 @@ export class Ledger extends EventTarget {
       if (!v.ok) {
         this.count('bad-proof')
         if (options.from != null) {
-          this.badTenths.set(options.from, (this.badTenths.get(options.from) ?? 0) + DEFAULT_PENALTY_TENTHS)
+          this.addBad(options.from, DEFAULT_PENALTY_TENTHS)
           if (options.from.length <= MAX_PEER_ID_CHARS) await this.persist([encodeRecord({ t: 'bad', peer: options.from, tenths: DEFAULT_PENALTY_TENTHS })])
         }
         this.dispatchEvent(new CustomEvent('rejected', { detail: { reason: 'bad-proof', detail: v.reason, from: options.from } }))
@@ -503,7 +573,7 @@ export class Ledger extends EventTarget {
   async reportBadData (peer: string, options: AbortOptions = {}): Promise<void> {
     await this.exclusive(async () => {
       options.signal?.throwIfAborted()
-      this.badTenths.set(peer, (this.badTenths.get(peer) ?? 0) + DEFAULT_PENALTY_TENTHS)
+      this.addBad(peer, DEFAULT_PENALTY_TENTHS)
       if (peer.length <= MAX_PEER_ID_CHARS) await this.persist([encodeRecord({ t: 'bad', peer, tenths: DEFAULT_PENALTY_TENTHS })])
     })
   }
@@ -565,6 +635,13 @@ export class Ledger extends EventTarget {
 
   wallet (account: string = this.account): WalletInfo {
     return { account, balance: this.balance(account), reputation: this.reputation(account), forked: this.forks.has(account), joined: (this.chains.get(account)?.blocks.length ?? 0) > 0 }
+  }
+
+  /** How much peer-fed data this ledger holds, and what its limits refused or dropped. */
+  memory (): LedgerMemory {
+    let blocks = 0
+    for (const c of this.chains.values()) blocks += c.blocks.length
+    return { accounts: this.chains.size, blocks, embedded: this.embedded.size, trackedPeers: this.badTenths.size, dropped: { ...this.dropped } }
   }
 
   /** Rejected blocks and proofs by reason since this ledger was opened (including load). */
@@ -687,12 +764,79 @@ export class Ledger extends EventTarget {
         return { ok: false, reason: 'bad-evidence', detail: `no charge paying this receipt in ${receipt.downloader}'s chain held here`, needs: { account: receipt.downloader, afterSeq: (dl?.blocks.length ?? 0) - 1 } }
       }
     }
+    // A compute reward is minted only against the requester's real payment: the send the receipt names,
+    // in the requester's chain as held here (so from a PoW-valid join), of at least the cost, to the provider.
+    if (block.kind === 'reward' && block.reward.reason === 'compute' && block.reward.receipt.payment !== undefined) {
+      const r = block.reward.receipt
+      const pay = r.payment!
+      const payer = this.chains.get(r.requester)
+      const held = payer?.blocks[pay.seq]
+      if (held == null) {
+        return { ok: false, reason: 'bad-evidence', detail: `payment ${pay.seq} of ${r.requester} is not held here`, needs: { account: r.requester, afterSeq: (payer?.blocks.length ?? 0) - 1 } }
+      }
+      if (held.hash !== pay.hash || held.kind !== 'send' || held.to !== r.provider || held.amount < r.cost) {
+        return { ok: false, reason: 'bad-evidence', detail: 'the payment the receipt names is not a send of at least its cost to the provider' }
+      }
+    }
     return { ok: true }
   }
 
+  /**
+   * Keeps an embedded copy of a block not held yet, to compare with the block when it arrives. Only for
+   * accounts joined here (a copy signed by a throwaway key proves nothing and would grow without bound),
+   * and at most `maxEmbedded` of them, least recently seen dropped first.
+   */
   private rememberEmbedded (emb: Block): void {
+    if ((this.chains.get(emb.account)?.blocks.length ?? 0) === 0) return
     const key = `${emb.account}/${emb.seq}`
-    if (!this.embedded.has(key)) this.embedded.set(key, emb)
+    const had = this.embedded.get(key)
+    if (had !== undefined) {
+      this.embedded.delete(key)
+      this.embedded.set(key, had)
+      return
+    }
+    if (this.embedded.size >= this.limits.maxEmbedded) {
+      const oldest = this.embedded.keys().next().value
+      if (oldest !== undefined) this.embedded.delete(oldest)
+      this.dropped.embedded++
+    }
+    this.embedded.set(key, emb)
+  }
+
+  /**
+   * Why a new block of another account is refused by a memory limit, or undefined. Own blocks and blocks
+   * already held are never refused; counterparties of the own chain have the larger quota.
+   */
+  private overQuota (block: Block): string | undefined {
+    if (block.account === this.account) return undefined
+    const chain = this.chains.get(block.account)
+    if (block.seq < (chain?.blocks.length ?? 0)) return undefined
+    if (chain == null) return this.chains.size >= this.limits.maxAccounts ? `this node holds ${this.limits.maxAccounts} accounts already` : undefined
+    const cap = this.followed.has(block.account) ? this.limits.maxFollowedBlocks : this.limits.maxForeignBlocks
+    if (chain.blocks.length < cap) return undefined
+    return `this node holds ${cap} blocks of this account already`
+  }
+
+  private countQuota (block: Block): void {
+    if (this.chains.has(block.account)) this.dropped.foreignBlocks++
+    else this.dropped.accounts++
+  }
+
+  /** Adds bad-data weight; at most `maxTrackedPeers` peers are tracked (the oldest entry goes first). */
+  private addBad (peer: string, tenths: number): void {
+    const had = this.badTenths.get(peer)
+    if (had === undefined && this.badTenths.size >= this.limits.maxTrackedPeers) {
+      const oldest = this.badTenths.keys().next().value
+      if (oldest !== undefined) this.badTenths.delete(oldest)
+      this.dropped.trackedPeers++
+    }
+    this.badTenths.set(peer, (had ?? 0) + tenths)
+  }
+
+  /** Records the other account of an own block: its chain decides the own balance, so it is kept whole. */
+  private follow (block: Block): void {
+    const other = counterpartyOf(block)
+    if (other !== undefined && other !== this.account) this.followed.add(other)
   }
 
   /** Folds a validated block into memory; returns double-spend proofs it revealed. */
@@ -705,12 +849,18 @@ export class Ledger extends EventTarget {
     applyBlock(chain.state, block)
     chain.blocks.push(block)
     const proofs: DoubleSpendProof[] = []
-    const seen = this.embedded.get(`${block.account}/${block.seq}`)
-    if (seen != null && seen.hash !== block.hash && seen.prev === block.prev) {
-      const p = makeDoubleSpendProof(seen, block)
-      if (this.recordFork(p)) proofs.push(p)
+    const seenKey = `${block.account}/${block.seq}`
+    const seen = this.embedded.get(seenKey)
+    if (seen != null) {
+      // Compared once, now that the block itself is held: the copy has done its job.
+      this.embedded.delete(seenKey)
+      if (seen.hash !== block.hash && seen.prev === block.prev) {
+        const p = makeDoubleSpendProof(seen, block)
+        if (this.recordFork(p)) proofs.push(p)
+      }
     }
     const own = block.account === this.account
+    if (own) this.follow(block)
     switch (block.kind) {
       case 'join': {
         const i = lowerBound(this.joinOrder, block.pow.time, block.hash)
@@ -754,8 +904,8 @@ export class Ledger extends EventTarget {
 
   /** An embedded block (a receive's payment, a grant's join) that conflicts with the chain held is a fork. */
   private checkEmbedded (emb: Block): DoubleSpendProof[] {
-    this.rememberEmbedded(emb)
     const stored = this.chains.get(emb.account)?.blocks[emb.seq]
+    if (stored == null) this.rememberEmbedded(emb)
     if (stored == null || stored.hash === emb.hash || stored.prev !== emb.prev) return []
     const p = makeDoubleSpendProof(stored, emb)
     return this.recordFork(p) ? [p] : []
@@ -770,6 +920,9 @@ export class Ledger extends EventTarget {
   }
 
   private addDelivery (receipt: DownloadReceipt): void {
+    // Reputation counts only downloads that paid at least the hosting reward: a payer-chosen micro price
+    // would let a host's own throwaway accounts inflate it for nothing.
+    if (receipt.price < HOSTING_REWARD) return
     let set = this.deliveries.get(receipt.host)
     if (set == null) { set = new Set(); this.deliveries.set(receipt.host, set) }
     set.add(receiptHash(receipt))
@@ -831,6 +984,21 @@ export class Ledger extends EventTarget {
     const run = this.queue.then(fn, fn)
     this.queue = run.catch(() => {})
     return await run
+  }
+}
+
+/** The other account an own block deals with (payee, payer, receipt party), if any. */
+function counterpartyOf (b: Block): string | undefined {
+  switch (b.kind) {
+    case 'send': return b.to
+    case 'charge': return b.receipt.host
+    case 'receive': return b.source.account
+    case 'grant': return b.grant.reason === 'first-adapter' ? b.grant.receipt.downloader : undefined
+    case 'reward': {
+      const w = b.reward
+      return w.reason === 'hosting' ? w.receipt.downloader : w.reason === 'compute' ? w.receipt.requester : w.reason === 'rating' ? w.receipt.host : undefined
+    }
+    case 'join': return undefined
   }
 }
 

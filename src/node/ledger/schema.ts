@@ -40,6 +40,12 @@ export const computeReceiptSchema = z.strictObject({
   requester: account,
   /** Units the request cost; the provider's reward is a share of it. */
   cost: amount,
+  /**
+   * The requester's send block that paid the provider at least `cost` (position and hash in the
+   * requester's chain). Optional in the schema only so that older receipts are refused with a reason
+   * (`bad-evidence`) rather than as malformed; a compute reward without it is never valid.
+   */
+  payment: z.strictObject({ seq: z.int().min(1).max(2 ** 40), hash: hashHex }).optional(),
   time,
   sig: signature
 })

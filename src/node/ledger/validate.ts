@@ -3,12 +3,12 @@
 // layer can run it anywhere and every node reaches the same verdict from the same inputs.
 import { checkBlockIntegrity, receiptHash, verifyReceipt } from './block'
 import {
-  BYTES_PER_MB, COMPUTE_REWARD_DENOMINATOR, COMPUTE_REWARD_NUMERATOR, EARLY_ADOPTER_GRANT, EARLY_ADOPTER_LIMIT,
-  FIRST_ADAPTER_GRANT, GENESIS_PREV, HOSTING_REWARD, HOSTING_REWARD_CAP, MAX_CLOCK_SKEW_MS, NEW_USER_GRANT,
-  RATING_REWARD, RELAY_REWARD_PER_HOP, REWARD_PERIOD_MS, UNPRICED_UNITS_PER_MB
+  BYTES_PER_MB, COMPUTE_REWARD_CAP, COMPUTE_REWARD_DENOMINATOR, COMPUTE_REWARD_NUMERATOR, EARLY_ADOPTER_GRANT, EARLY_ADOPTER_LIMIT,
+  FIRST_ADAPTER_GRANT, GENESIS_PREV, HOSTING_REWARD, HOSTING_REWARD_ACCOUNT_CAP, HOSTING_REWARD_CAP, HOSTING_REWARD_PAYER_CAP,
+  MAX_CLOCK_SKEW_MS, NEW_USER_GRANT, RATING_REWARD, RATING_REWARD_CAP, REWARD_PERIOD_MS, UNPRICED_UNITS_PER_MB
 } from './constants'
 import { verifyJoinPow } from './pow'
-import { doubleSpendProofSchema, type Block, type DoubleSpendProof, type DownloadReceipt, type JoinBlock } from './schema'
+import { doubleSpendProofSchema, type Block, type ComputeReceipt, type DoubleSpendProof, type DownloadReceipt, type JoinBlock, type RewardBlock } from './schema'
 
 export type RejectReason =
   /** Fails the schema (wrong types, unknown members, bad ids). */
@@ -52,7 +52,7 @@ export type RejectReason =
   | 'duplicate-grant'
   /** An early-adopter grant for an account this node does not count among the first joins. */
   | 'not-early'
-  /** A hosting reward beyond the per-adapter, per-period cap. */
+  /** A reward beyond one of its per-period caps (per adapter, per payer, per rewarded account). */
   | 'reward-cap-exceeded'
   /** A block from an account with a proven double spend (ledger-level rule). */
   | 'forked-account'
@@ -80,8 +80,13 @@ export interface ChainState {
   readonly usedEvidence: Set<string>
   /** One-time grants already taken. */
   readonly grants: Set<string>
-  /** Hosting rewards by `${contentId}\n${period}`, in units. */
-  readonly hostingByPeriod: Map<string, number>
+  /** Reward period (of this chain's block time) that `rewardTotals` counts. */
+  rewardPeriod: number
+  /**
+   * Rewards of the current period, in units, by cap key (see rewardCapKeys). Block times never go back,
+   * so totals of an earlier period can never be claimed against again and are dropped when it ends.
+   */
+  readonly rewardTotals: Map<string, number>
   /** Receipts this account paid with a charge block (hash → units paid). */
   readonly paidReceipts: Map<string, number>
 }
@@ -98,7 +103,8 @@ export function createChainState (account: string): ChainState {
     received: new Set(),
     usedEvidence: new Set(),
     grants: new Set(),
-    hostingByPeriod: new Map(),
+    rewardPeriod: -1,
+    rewardTotals: new Map(),
     paidReceipts: new Map()
   }
 }
@@ -134,8 +140,33 @@ export function rewardPeriod (time: number): number {
   return Math.floor(time / REWARD_PERIOD_MS)
 }
 
-export function hostingKey (contentId: string, time: number): string {
-  return `${contentId}\n${rewardPeriod(time)}`
+/**
+ * The caps a reward counts against, with their limits, for the period of the reward block's time:
+ * hosting per adapter, per payer and adapter (one reward), per payer, and per rewarded account; compute
+ * and rating per rewarded account. A payer invents content ids freely, so only the payer and account caps
+ * bound what it can make a host earn.
+ */
+function rewardCapKeys (w: RewardBlock['reward']): Array<[string, number]> {
+  switch (w.reason) {
+    case 'hosting': return [
+      [`hosting:content:${w.receipt.contentId}`, HOSTING_REWARD_CAP],
+      [`hosting:payer-content:${w.receipt.downloader}\n${w.receipt.contentId}`, HOSTING_REWARD],
+      [`hosting:payer:${w.receipt.downloader}`, HOSTING_REWARD_PAYER_CAP],
+      ['hosting:account', HOSTING_REWARD_ACCOUNT_CAP]
+    ]
+    case 'compute': return [['compute:account', COMPUTE_REWARD_CAP]]
+    case 'rating': return [['rating:account', RATING_REWARD_CAP]]
+    case 'relay': return []
+  }
+}
+
+function rewardSoFar (state: ChainState, key: string, time: number): number {
+  return state.rewardPeriod === rewardPeriod(time) ? state.rewardTotals.get(key) ?? 0 : 0
+}
+
+/** usedEvidence key of the payment a compute receipt cites: one payment backs at most one reward. */
+export function computePaymentKey (r: ComputeReceipt): string | null {
+  return r.payment === undefined ? null : `compute-payment:${r.requester}/${r.payment.seq}`
 }
 
 function checkDownloadReceipt (r: DownloadReceipt): string | null {
@@ -249,49 +280,66 @@ function checkKind (state: ChainState, block: Block, ctx: ValidationContext): Ve
       const w = block.reward
       const key = `${w.reason}:${receiptHash(w.receipt)}`
       if (w.receipt.time > block.time) return reject('bad-evidence', 'receipt is later than the reward')
-      switch (w.reason) {
-        case 'hosting': {
-          const r = w.receipt
-          if (r.host !== block.account) return reject('bad-evidence', 'the receipt is for another host')
-          const bad = checkDownloadReceipt(r)
-          if (bad != null) return reject('bad-evidence', bad)
-          if (block.amount !== HOSTING_REWARD) return reject('bad-amount')
-          if (state.usedEvidence.has(key)) return reject('duplicate-evidence')
-          const sofar = state.hostingByPeriod.get(hostingKey(r.contentId, r.time)) ?? 0
-          if (sofar + block.amount > HOSTING_REWARD_CAP) return reject('reward-cap-exceeded', `${r.contentId} already earned the cap this period`)
-          return OK
-        }
-        case 'compute': {
-          const r = w.receipt
-          if (r.provider !== block.account || r.requester === block.account) return reject('bad-evidence', 'wrong parties')
-          if (!verifyReceipt(r)) return reject('bad-evidence', 'receipt signature is not the requester\'s')
-          if (block.amount !== Math.floor(r.cost * COMPUTE_REWARD_NUMERATOR / COMPUTE_REWARD_DENOMINATOR) || block.amount <= 0) return reject('bad-amount')
-          if (state.usedEvidence.has(key)) return reject('duplicate-evidence')
-          return OK
-        }
-        case 'relay': {
-          const r = w.receipt
-          if (r.relayer !== block.account || r.origin === block.account) return reject('bad-evidence', 'wrong parties')
-          if (!verifyReceipt(r)) return reject('bad-evidence', 'receipt signature is not the origin\'s')
-          if (block.amount !== r.hops * RELAY_REWARD_PER_HOP) return reject('bad-amount')
-          if (state.usedEvidence.has(key)) return reject('duplicate-evidence')
-          return OK
-        }
-        case 'rating': {
-          const r = w.receipt
-          if (r.downloader !== block.account) return reject('bad-evidence', 'can only rate own downloads')
-          if (!verifyReceipt(r)) return reject('bad-evidence', 'receipt signature is not the account\'s')
-          const paid = state.paidReceipts.get(receiptHash(r))
-          if (paid === undefined) return reject('bad-evidence', 'no charge for this download in the chain')
-          if (paid < RATING_REWARD) return reject('bad-evidence', 'download cost less than the rating reward')
-          if (block.amount !== RATING_REWARD) return reject('bad-amount')
-          if (state.usedEvidence.has(key)) return reject('duplicate-evidence')
-          return OK
+      const verdict = checkReward(state, block as RewardBlock)
+      if (!verdict.ok) return verdict
+      if (state.usedEvidence.has(key)) return reject('duplicate-evidence')
+      for (const [capKey, cap] of rewardCapKeys(w)) {
+        if (rewardSoFar(state, capKey, block.time) + block.amount > cap) {
+          return reject('reward-cap-exceeded', `${capKey.replace('\n', ' ')} already earned its cap this period`)
         }
       }
+      return OK
     }
   }
 }
+
+/**
+ * The reward's own rules. What only another chain can show (the payer's debit) is checked by the ledger
+ * (Ledger.checkDependencies): a hosting reward needs the downloader's charge paying that receipt, a compute
+ * reward the requester's send it names, both in chains the validating node holds from their join.
+ */
+function checkReward (state: ChainState, block: RewardBlock): Verdict {
+  const w = block.reward
+  switch (w.reason) {
+    case 'hosting': {
+      const r = w.receipt
+      if (r.host !== block.account) return reject('bad-evidence', 'the receipt is for another host')
+      const bad = checkDownloadReceipt(r)
+      if (bad != null) return reject('bad-evidence', bad)
+      // The charge pays exactly the receipt price: a reward never exceeds the debit that backs it.
+      if (r.price < HOSTING_REWARD) return reject('bad-evidence', 'the download cost less than the hosting reward')
+      if (block.amount !== HOSTING_REWARD) return reject('bad-amount')
+      return OK
+    }
+    case 'compute': {
+      const r = w.receipt
+      if (r.provider !== block.account || r.requester === block.account) return reject('bad-evidence', 'wrong parties')
+      if (!verifyReceipt(r)) return reject('bad-evidence', 'receipt signature is not the requester\'s')
+      const paymentKey = computePaymentKey(r)
+      if (paymentKey == null) return reject('bad-evidence', 'the receipt names no payment in the requester\'s chain')
+      if (block.amount !== Math.floor(r.cost * COMPUTE_REWARD_NUMERATOR / COMPUTE_REWARD_DENOMINATOR) || block.amount <= 0) return reject('bad-amount')
+      if (state.usedEvidence.has(paymentKey)) return reject('duplicate-evidence', 'that payment already backs a compute reward')
+      return OK
+    }
+    case 'relay':
+      // The flood hides the search origin from relayers (and should): a receipt that names it breaks that
+      // privacy, and one that does not has nobody who paid for it. Either way it would be minting.
+      return reject('bad-evidence', 'relay rewards are not accepted: no payer can back them without revealing the search origin')
+    case 'rating': {
+      const r = w.receipt
+      if (r.downloader !== block.account) return reject('bad-evidence', 'can only rate own downloads')
+      if (!verifyReceipt(r)) return reject('bad-evidence', 'receipt signature is not the account\'s')
+      const paid = state.paidReceipts.get(receiptHash(r))
+      if (paid === undefined) return reject('bad-evidence', 'no charge for this download in the chain')
+      if (paid < RATING_REWARD) return reject('bad-evidence', 'download cost less than the rating reward')
+      if (block.amount !== RATING_REWARD) return reject('bad-amount')
+      if (state.usedEvidence.has(ratingContentKey(r.contentId))) return reject('duplicate-evidence', 'this adapter was already rated')
+      return OK
+    }
+  }
+}
+
+const ratingContentKey = (contentId: string): string => `rating-content:${contentId}`
 
 /** Folds an accepted block into the state (mutates it). Call only after validateBlock said ok. */
 export function applyBlock (state: ChainState, block: Block): void {
@@ -319,10 +367,14 @@ export function applyBlock (state: ChainState, block: Block): void {
     case 'reward': {
       const w = block.reward
       state.usedEvidence.add(`${w.reason}:${receiptHash(w.receipt)}`)
-      if (w.reason === 'hosting') {
-        const k = hostingKey(w.receipt.contentId, w.receipt.time)
-        state.hostingByPeriod.set(k, (state.hostingByPeriod.get(k) ?? 0) + block.amount)
+      if (w.reason === 'compute') {
+        const k = computePaymentKey(w.receipt)
+        if (k != null) state.usedEvidence.add(k)
       }
+      if (w.reason === 'rating') state.usedEvidence.add(ratingContentKey(w.receipt.contentId))
+      const period = rewardPeriod(block.time)
+      if (period !== state.rewardPeriod) { state.rewardPeriod = period; state.rewardTotals.clear() }
+      for (const [k] of rewardCapKeys(w)) state.rewardTotals.set(k, (state.rewardTotals.get(k) ?? 0) + block.amount)
       break
     }
     case 'send':
