@@ -134,7 +134,9 @@ class MarketplacePanel {
     // The page never chooses the path in VS Code: the project is one of the open workspace folders.
     const project = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Install the adapter into which project?' })
     if (project === undefined) throw new Error('Install cancelled: no project chosen')
-    const result = await content.install(req.ref, { project: project.uri.fsPath, signal, onProgress: p => write({ type: 'progress', ...p }) })
+    // The price the page showed on its install button; anything else from the page means "accept nothing".
+    const maxPrice = typeof req.maxPrice === 'number' && Number.isFinite(req.maxPrice) && req.maxPrice >= 0 ? req.maxPrice : 0
+    const result = await content.install(req.ref, { project: project.uri.fsPath, signal, maxPrice, onProgress: p => write({ type: 'progress', ...p }) })
     write({ type: 'done', results: [result] })
   }
 
