@@ -519,8 +519,13 @@ export class ContentFeature implements MeshFeature, ContentApi {
         ? { publisher: wantPublisher, source: 'as asked' }
         : { publisher: lockPin?.publisher, source: 'pinned in continuum.lock.json' }
       const hostedHere = this.hosted.list().filter(b => b.manifest.id === name.id.toLowerCase() || b.manifest.name.toLowerCase() === name.id.toLowerCase())
-      const local = this.choose(name, hostedHere.map(b => ({ cid: parseCid(b.cid), manifest: b.manifest, providers: new Map() })), pin)
-      let chosen: Candidate | undefined = local
+      // What this node hosts first; when that is not the wanted publisher's, the network may have it.
+      let chosen: Candidate | undefined
+      try {
+        chosen = this.choose(name, hostedHere.map(b => ({ cid: parseCid(b.cid), manifest: b.manifest, providers: new Map() })), pin)
+      } catch (err) {
+        if ((err as Error).name !== 'AmbiguousPublisherError') throw err
+      }
       if (chosen === undefined && pinned !== undefined && (pin.publisher === undefined || pin.publisher === pinned.publisher)) {
         root = parseCid(pinned.cid)
         expect = { id: pinned.name, version: pinned.version, publisher: pinned.publisher }
@@ -775,7 +780,7 @@ async function prepareProject (project: string): Promise<string> {
     dir = await adaptersRoot(project)
     await access(dir, fsConstants.W_OK)
   } catch (err) {
-    if ((err as Error).name === 'UnsafePathError') throw err
+    if ((err as Error).name === 'UnsafePathError' || (err as Error).name === 'ProjectNotWritableError') throw err
     throw new ProjectNotWritableError(`Cannot write ${path.join(project, PROJECT_DIR, ADAPTERS_DIR)} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): check the folder's permissions`)
   }
   await recoverInterrupted(dir)

@@ -6,7 +6,7 @@
 import { lstat, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { ADAPTERS_DIR, PROJECT_DIR } from './constants'
-import { UnsafePathError } from './errors'
+import { ProjectNotWritableError, UnsafePathError } from './errors'
 
 /** An installed folder's name: `<id>@<version>` in the manifest's charsets (no separators, no `..`). */
 const ADAPTER_LEAF = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?@[0-9A-Za-z][0-9A-Za-z.+-]*$/
@@ -35,7 +35,7 @@ export async function refuseSymlink (p: string, what: string, folder = true): Pr
   const st = await lstatOrUndefined(p)
   if (st === undefined) return
   if (st.isSymbolicLink()) throw new UnsafePathError(`Refusing to install through ${p}: ${what} is a symlink (it could point outside the project); replace it with a real folder`)
-  if (folder && !st.isDirectory()) throw new UnsafePathError(`Refusing to install into ${p}: ${what} is not a folder`)
+  if (folder && !st.isDirectory()) throw new ProjectNotWritableError(`Cannot install into ${p}: ${what} is not a folder (move that file away)`)
 }
 
 /**
