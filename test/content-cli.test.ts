@@ -64,7 +64,12 @@ test('three daemons: publish on A, install <cid> --project ./demo on C, CID chec
     // Provider records are out once a DHT peer took them (publish retries in the background if none could).
     await waitFor('A provided the bundle', () => (JSON.parse(cli(dirA, root, 'dht', 'stats', '--json').stdout) as { recordsProvided: number }).recordsProvided >= 1, 60_000, 1000)
 
-    const inst = cli(dirC, work, 'genome', 'install', `ipfs://${cid}`, '--project', './demo')
+    // Priced at 2 tokens: without an accepted price it is refused with one line naming the price, nothing installed.
+    const refused = cli(dirC, work, 'genome', 'install', `ipfs://${cid}`, '--project', './demo')
+    assert.equal(refused.code, 1, refused.stdout)
+    assert.match(refused.stderr, /^error: 12D3KooW\w+\/viticulture-notes-lora@0\.1\.0 costs 2 tokens \(paid to its publisher\): to accept, install again with --max-price 2\n$/)
+    await assert.rejects(readFile(path.join(work, 'demo', 'continuum.lock.json')))
+    const inst = cli(dirC, work, 'genome', 'install', `ipfs://${cid}`, '--project', './demo', '--max-price', '2')
     assert.equal(inst.code, 0, `${inst.stderr}${inst.stdout}\n--- C:\n${c.output().slice(-3000)}\n--- A:\n${a.output().slice(-2000)}`)
     assert.match(inst.stdout, /Installed viticulture-notes-lora@0\.1\.0 \(ipfs:\/\/b[a-z2-7]+\) into demo\/\.continuum\/adapters\/viticulture-notes-lora@0\.1\.0/)
     const installed = path.join(work, 'demo', '.continuum', 'adapters', 'viticulture-notes-lora@0.1.0')

@@ -171,14 +171,20 @@ test('lockfile: missing = empty; bad JSON, wrong version, bad entries and key/na
   try {
     assert.deepEqual(await readLockfile(dir), { lockfileVersion: 1, adapters: {} })
     const file = path.join(dir, 'continuum.lock.json')
-    const entry = { name: 'a', version: '1.0.0', cid: 'bafybeiffndsajwhk3lwjewwdxqntmjm4b5wxaaanokonsggenkbw6slwk4', sha256: 'a'.repeat(64), size: 1, publisher: '12D3KooWx', installedAt: '2026-11-29T00:00:00Z' }
+    const entry = { name: 'a', version: '1.0.0', cid: 'bafybeiffndsajwhk3lwjewwdxqntmjm4b5wxaaanokonsggenkbw6slwk4', sha256: 'a'.repeat(64), size: 1, publisher: '12D3KooWGRUVh9MzMdFRmrEhkZVZCLy3nkJzWPf4ZrCMN4xhSJpS', installedAt: '2026-11-29T00:00:00Z' }
     await writeFile(file, JSON.stringify({ lockfileVersion: 1, adapters: { a: entry } }))
     assert.equal((await readLockfile(dir)).adapters.a.cid, entry.cid)
     for (const [text, re] of [
       ['{', /not valid JSON/],
       [JSON.stringify({ lockfileVersion: 2, adapters: {} }), /malformed \(lockfileVersion/],
       [JSON.stringify({ lockfileVersion: 1, adapters: { a: { ...entry, sha256: 'xyz' } } }), /malformed \(adapters\.a\.sha256/],
-      [JSON.stringify({ lockfileVersion: 1, adapters: { b: entry } }), /the key must equal its name/]
+      [JSON.stringify({ lockfileVersion: 1, adapters: { b: entry } }), /the key must equal its name/],
+      // A cloned repository's lockfile is untrusted: a version or name that walks out of the project, a non-CID, an unbounded size.
+      [JSON.stringify({ lockfileVersion: 1, adapters: { a: { ...entry, version: '/../../../../X' } } }), /malformed \(adapters\.a\.version/],
+      [JSON.stringify({ lockfileVersion: 1, adapters: { '../a': { ...entry, name: '../a' } } }), /malformed \(adapters\.\.\.\/a\.name/],
+      [JSON.stringify({ lockfileVersion: 1, adapters: { a: { ...entry, cid: 'QmNotACid/../../x' } } }), /malformed \(adapters\.a\.cid/],
+      [JSON.stringify({ lockfileVersion: 1, adapters: { a: { ...entry, size: 1e15 } } }), /malformed \(adapters\.a\.size/],
+      [JSON.stringify({ lockfileVersion: 1, adapters: { a: { ...entry, publisher: '12D3KooWx' } } }), /malformed \(adapters\.a\.publisher/]
     ] as const) {
       await writeFile(file, text)
       await assert.rejects(readLockfile(dir), (err: Error) => err.name === 'LockfileError' && re.test(err.message))

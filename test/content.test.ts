@@ -152,7 +152,7 @@ test('install on E by CID: found through the DHT, files hash-match, lockfile rig
 test('install by name resolves through the DHT name key', async () => {
   const project = await tempDir('continuum-project-')
   dirs.push(project)
-  const r = await feature(D).install('vine-big', { project })
+  const r = await feature(D).install('vine-big', { project, maxPrice: 3 })
   assert.equal(r.cid, big.cid)
   assert.equal(await sha256File(path.join(r.dir, 'adapter_model.safetensors')), await sha256File(path.join(big.folder, 'adapter_model.safetensors')))
 })
@@ -161,7 +161,7 @@ test('a provider that corrupts blocks is dropped; the install completes from ano
   // B installs (and so seeds) the big bundle; then A starts corrupting every block it serves.
   const pb = await tempDir('continuum-project-')
   dirs.push(pb)
-  await feature(B).install(big.cid, { project: pb })
+  await feature(B).install(big.cid, { project: pb, maxPrice: 3 })
   const root = CID.parse(big.cid)
   await waitFor('E finds A and B', async () => {
     const r = await feature(E).findProviders(root)
@@ -179,7 +179,7 @@ test('a provider that corrupts blocks is dropped; the install completes from ano
   try {
     const project = await tempDir('continuum-project-')
     dirs.push(project)
-    const r = await feature(E).install(big.cid, { project })
+    const r = await feature(E).install(big.cid, { project, maxPrice: 3 })
     assert.equal(await sha256File(path.join(r.dir, 'adapter_model.safetensors')), await sha256File(path.join(big.folder, 'adapter_model.safetensors')))
     const failedA = r.download?.failed.find(f => f.peer === A.peerId.toString())
     assert.ok(failedA !== undefined, `A was asked and dropped: ${JSON.stringify(r.download)}`)
@@ -238,11 +238,11 @@ test('reinstall from the lockfile in a fresh folder reproduces the same files', 
   const first = await tempDir('continuum-project-')
   dirs.push(first)
   await feature(E).install(small.cid, { project: first })
-  await feature(E).install(big.cid, { project: first })
+  await feature(E).install(big.cid, { project: first, maxPrice: 3 })
   const fresh = await tempDir('continuum-project-')
   dirs.push(fresh)
   await cp(path.join(first, 'continuum.lock.json'), path.join(fresh, 'continuum.lock.json'))
-  const results = await feature(D).installFromLockfile(fresh)
+  const results = await feature(D).installFromLockfile(fresh, { maxPrice: 3 })
   assert.equal(results.length, 2)
   for (const name of ['vine-canopy@1.0.0', 'vine-big@1.0.0']) {
     assert.deepEqual(await filesOf(path.join(fresh, '.continuum', 'adapters', name)), await filesOf(path.join(first, '.continuum', 'adapters', name)))

@@ -62,6 +62,8 @@ test('messages from the page are validated before they reach the node', () => {
   ok({ type: 'request', id: 1, method: 'status' })
   ok({ type: 'request', id: 2, method: 'search', params: { query: 'wine', network: true, timeoutMs: 5000, hops: 3, k: 30 } })
   ok({ type: 'request', id: 4, method: 'install', params: { ref: 'viticulture-notes-lora' } })
+  // The price the user accepted on the install button travels with the request (the panel confirms it again).
+  ok({ type: 'request', id: 4, method: 'install', params: { ref: '12D3KooWGRUVh9MzMdFRmrEhkZVZCLy3nkJzWPf4ZrCMN4xhSJpS/paid@1.0.0', maxPrice: 42 } })
   ok({ type: 'request', id: 5, method: 'publish', params: { path: '/tmp/adapter', price: 2 } })
   ok({ type: 'request', id: 6, method: 'pickFolder' })
   bad({ type: 'request', id: 6, method: 'pickFolder', params: { path: '/etc' } }, /Unrecognized key/)
@@ -74,6 +76,7 @@ test('messages from the page are validated before they reach the node', () => {
   bad({ type: 'request', id: 2, method: 'status', extra: 1 }, /Unrecognized key/)
   bad({ type: 'request', id: -1, method: 'status' }, /id/)
   bad({ type: 'request', id: 4, method: 'install', params: { ref: 'x', folder: '/etc', evil: true } }, /Unrecognized key/)
+  bad({ type: 'request', id: 4, method: 'install', params: { ref: 'x', maxPrice: -1 } }, /maxPrice/)
   bad({ type: 'request', id: 5, method: 'publish', params: { path: '/tmp/a', price: -1 } }, /params\.price/)
   // A refused request still names its id, so the page can show the error instead of waiting forever.
   const r = parseWebviewMessage({ type: 'request', id: 9, method: 'search', params: {} })

@@ -4,7 +4,7 @@ import * as vscode from 'vscode'
 import { parsePeerAddress } from '../node/bootstrap/announcements'
 import { errorMessage } from '../node/util/logger'
 import type { MeshNode } from '../node/mesh-node'
-import { installRef, isCid, requireContent, type InstallProgress } from './content'
+import { installRef, isCid, refusedPrice, requireContent, type InstallProgress } from './content'
 import type { Fix, NodeHost } from './node-host'
 import { formatPrice, formatSimilarity, hostCount, type AdapterResult } from './search'
 import { showSearchQuickPick, type AdapterAction } from './search-quick-pick'
@@ -137,11 +137,19 @@ export class Commands implements vscode.Disposable {
       if (ref === undefined || ref === '') return undefined
       name = ref
     }
+    // Never charge without a price the user accepted: ask before a priced adapter is installed.
+    let maxPrice = 0
+    if (r !== undefined && r.price > 0) {
+      if (!(await confirmPrice(name ?? ref, r.price))) return undefined
+      maxPrice = r.price
+    }
     const node = await this.init.host.requireNode()
     const content = requireContent(node, 'Installing adapters')
     const project = await this.pickFolder(folder, 'Installing an adapter')
-    const result = await withCancellableProgress(`Installing ${name ?? ref}`, async (signal, report) =>
-      content.install(ref, { project: project.fsPath, signal, onProgress: report, seed: this.init.settings().seedInstalled }))
+    const run = async (accepted: number): Promise<unknown> => withCancellableProgress(`Installing ${name ?? ref}`, async (signal, report) =>
+      content.install(ref, { project: project.fsPath, signal, onProgress: report, seed: this.init.settings().seedInstalled, maxPrice: accepted }))
+    const result = await this.withPriceConsent(name ?? ref, maxPrice, run)
+    if (result === undefined) return undefined
     this.afterContentChange()
     const lockfile = vscode.Uri.joinPath(project, 'continuum.lock.json')
     void vscode.window.showInformationMessage(`Installed ${name ?? ref} into ${vscode.workspace.asRelativePath(project, true)}/.continuum/adapters.`, 'Open Lockfile').then(choice => {
@@ -150,13 +158,30 @@ export class Commands implements vscode.Disposable {
     return { folder: project, result }
   }
 
+  /**
+   * Runs an install at the accepted price; when the node refuses a priced adapter (its price was not
+   * known here, e.g. an install by CID), asks with the price it names and runs again once accepted.
+   * Undefined when the user declines.
+   */
+  private async withPriceConsent<T> (what: string, accepted: number, run: (maxPrice: number) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run(accepted)
+    } catch (err) {
+      const price = refusedPrice(err)
+      if (price === undefined || price <= accepted) throw err
+      if (!(await confirmPrice(what, price))) return undefined
+      return await run(price)
+    }
+  }
+
   async installFromLockfile (folder?: vscode.Uri): Promise<InstallOutcome> {
     if (!vscode.workspace.isTrusted) throw new Error('Installing adapters writes into the project: trust this workspace first')
     const node = await this.init.host.requireNode()
     const content = requireContent(node, 'Installing adapters')
     const project = await this.pickFolder(folder, 'Installing from the lockfile')
-    const result = await withCancellableProgress('Installing adapters from continuum.lock.json', async (signal, report) =>
-      content.installFromLockfile(project.fsPath, { signal, onProgress: report, seed: this.init.settings().seedInstalled }))
+    const result = await this.withPriceConsent('an adapter of continuum.lock.json', 0, async accepted => withCancellableProgress('Installing adapters from continuum.lock.json', async (signal, report) =>
+      content.installFromLockfile(project.fsPath, { signal, onProgress: report, seed: this.init.settings().seedInstalled, maxPrice: accepted })))
+    if (result === undefined) throw new vscode.CancellationError()
     this.afterContentChange()
     void vscode.window.showInformationMessage('Adapters from continuum.lock.json are installed.')
     return { folder: project, result }
@@ -346,6 +371,13 @@ export function detailsMarkdown (r: AdapterResult): string {
 }
 
 /** Runs a cancellable install/publish in a notification that shows bytes and providers. */
+/** A modal confirmation that names the price and who is paid; true only when the user accepts. */
+export async function confirmPrice (what: string, price: number): Promise<boolean> {
+  const pay = `Pay ${formatPrice(price)} and Install`
+  const choice = await vscode.window.showWarningMessage(`Install ${what}? It costs ${formatPrice(price)}, paid from your wallet to its publisher once the download verifies.`, { modal: true }, pay)
+  return choice === pay
+}
+
 async function withCancellableProgress<T> (title: string, task: (signal: AbortSignal, report: (p: InstallProgress) => void) => Promise<T>): Promise<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const ctl = new AbortController()

@@ -2,6 +2,10 @@
 // up by name on the running node; a build without it says so instead of pretending to install.
 import type { MeshNode } from '../node/mesh-node'
 import type { MeshFeature } from '../node/feature'
+import { installRef } from '../node/content/ref'
+
+// One install reference format for the extension, the web UI and the CLI (src/node/content/ref.ts).
+export { installRef }
 
 export interface InstallProgress { bytes: number, totalBytes?: number, providers: number, stage?: string }
 
@@ -15,8 +19,9 @@ export interface InstalledAdapter {
 
 export interface ContentFeature extends MeshFeature {
   publish(folder: string, options?: { price?: number, signal?: AbortSignal, onProgress?: (p: { stage?: string, bytes?: number }) => void }): Promise<unknown>
-  install(ref: string, options: { project: string, signal?: AbortSignal, onProgress?: (p: InstallProgress) => void, seed?: boolean }): Promise<unknown>
-  installFromLockfile(project: string, options?: { signal?: AbortSignal, onProgress?: (p: InstallProgress) => void, seed?: boolean }): Promise<unknown>
+  /** `maxPrice`: the tokens the user accepted to pay the publisher (a priced adapter above it is refused, uncharged). */
+  install(ref: string, options: { project: string, signal?: AbortSignal, onProgress?: (p: InstallProgress) => void, seed?: boolean, maxPrice?: number }): Promise<unknown>
+  installFromLockfile(project: string, options?: { signal?: AbortSignal, onProgress?: (p: InstallProgress) => void, seed?: boolean, maxPrice?: number }): Promise<unknown>
   listInstalled(project: string): Promise<unknown[]> | unknown[]
 }
 
@@ -59,7 +64,8 @@ export function isCid (s: string): boolean {
   return CID_PATTERN.test(s)
 }
 
-/** What to ask the content feature for: the CID when the manifest carries one, else the adapter id. */
-export function installRef (r: { contentHash: string, id: string }): string {
-  return isCid(r.contentHash) ? r.contentHash : r.id
+/** The price a refused install names (a PriceNotAcceptedError from the content feature), if that is what `err` is. */
+export function refusedPrice (err: unknown): number | undefined {
+  const e = err as { name?: unknown, price?: unknown }
+  return e?.name === 'PriceNotAcceptedError' && typeof e.price === 'number' && e.price > 0 ? e.price : undefined
 }

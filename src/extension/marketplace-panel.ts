@@ -8,6 +8,7 @@ import { historyEntryJson, toTokens } from '../node/economy/routes'
 import type { LedgerFeature } from '../node/economy/ledger-feature'
 import { createNonce, parseWebviewMessage, webviewHtml, WEBVIEW_BUNDLE_DIR } from '../../webview-ui/src/host'
 import type { HostMessage, InstallRequest, NodeEvent, PublishRequest, SearchRequest, WebviewMessage } from '../../webview-ui/src/protocol'
+import { confirmPrice } from './commands'
 import { requireContent } from './content'
 
 const VIEW_TYPE = 'continuum.marketplace'
@@ -134,7 +135,11 @@ class MarketplacePanel {
     // The page never chooses the path in VS Code: the project is one of the open workspace folders.
     const project = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Install the adapter into which project?' })
     if (project === undefined) throw new Error('Install cancelled: no project chosen')
-    const result = await content.install(req.ref, { project: project.uri.fsPath, signal, onProgress: p => write({ type: 'progress', ...p }) })
+    // The price the page showed on its install button, confirmed here in a modal (the page cannot accept
+    // a price on the user's behalf); anything else from the page means "accept nothing".
+    const maxPrice = typeof req.maxPrice === 'number' && Number.isFinite(req.maxPrice) && req.maxPrice > 0 ? req.maxPrice : 0
+    if (maxPrice > 0 && !(await confirmPrice(req.ref, maxPrice))) throw new Error('Install cancelled: the price was not accepted')
+    const result = await content.install(req.ref, { project: project.uri.fsPath, signal, maxPrice, onProgress: p => write({ type: 'progress', ...p }) })
     write({ type: 'done', results: [result] })
   }
 

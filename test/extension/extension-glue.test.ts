@@ -319,6 +319,19 @@ test('activation: registers every contributed command, shows the status bar, sta
     const address = await commandsApi.executeCommand('continuum.copyPeerAddress') as string
     assert.match(address, /^continuum:\/\/peer:\w+@127\.0\.0\.1:\d+$/)
     assert.equal(shown.clipboard, address)
+    // A priced search result: a modal confirmation names the price before anything is installed; declined,
+    // nothing is installed (and so nothing charged).
+    const priced = {
+      key: 'k', id: 'paid-notes', name: 'Paid Notes', version: '1.0.0', description: '', kind: 'lora', baseModel: 'm', specializations: [], capabilities: [],
+      price: 42, downloads: 0, contentHash: 'sha256-' + 'a'.repeat(64), publisher: api.host.node!.peerId.toString(), similarity: 1, score: 1, location: 'remote', availableFrom: []
+    }
+    shown.warnings.length = 0
+    assert.equal(await commandsApi.executeCommand('continuum.installAdapter', priced), undefined)
+    assert.equal(shown.warnings.length, 1)
+    assert.ok(shown.warnings[0].modal, 'a modal confirmation')
+    assert.match(shown.warnings[0].message, /Install Paid Notes\? It costs 42 tokens, paid .* to its publisher/)
+    assert.deepEqual(shown.warnings[0].items, ['Pay 42 tokens and Install'])
+    await assert.rejects(readFile(path.join(folder, 'continuum.lock.json')), 'nothing installed')
     // A node setting changes: the node restarts with it.
     const before = api.host.node!
     await stubWorkspace.getConfiguration('continuum').update('network.bootstrapPeers', [])

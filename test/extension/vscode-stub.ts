@@ -69,7 +69,10 @@ export const shown = {
   clipboard: '',
   statusBarItems: [] as Array<{ text: string, tooltip?: unknown, command?: unknown, visible: boolean }>,
   outputLines: [] as string[],
-  contextKeys: new Map<string, unknown>()
+  contextKeys: new Map<string, unknown>(),
+  /** Warnings with their options and buttons (modal confirmations); `answerWarning` picks the button (none by default). */
+  warnings: [] as Array<{ message: string, modal: boolean, items: string[] }>,
+  answerWarning: undefined as ((message: string, items: string[]) => string | undefined) | undefined
 }
 
 const commands = new Map<string, (...args: unknown[]) => unknown>()
@@ -144,7 +147,13 @@ export const window = {
   createTreeView: () => new Disposable(() => {}),
   showErrorMessage: async (msg: string) => { shown.errors.push(msg); return undefined },
   showInformationMessage: async (msg: string) => { shown.infos.push(msg); return undefined },
-  showWarningMessage: async (msg: string) => { shown.infos.push(msg); return undefined },
+  showWarningMessage: async (msg: string, ...rest: unknown[]) => {
+    shown.infos.push(msg)
+    const modal = typeof rest[0] === 'object' && rest[0] !== null && (rest[0] as { modal?: boolean }).modal === true
+    const items = rest.filter((x): x is string => typeof x === 'string')
+    shown.warnings.push({ message: msg, modal, items })
+    return shown.answerWarning?.(msg, items)
+  },
   showQuickPick: async () => undefined,
   showInputBox: async () => undefined,
   showWorkspaceFolderPick: async () => undefined,

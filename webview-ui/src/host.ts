@@ -69,7 +69,7 @@ const SearchParams = z.strictObject({
   hops: z.number().int().min(1).max(10),
   k: z.number().int().min(1).max(100).optional()
 })
-const InstallParams = z.strictObject({ ref: z.string().min(1).max(300), folder: z.string().min(1).max(4096).optional() })
+const InstallParams = z.strictObject({ ref: z.string().min(1).max(300), folder: z.string().min(1).max(4096).optional(), maxPrice: z.number().min(0).max(1e9).optional() })
 const PublishParams = z.strictObject({ path: z.string().min(1).max(4096), price: z.number().int().min(0).max(1e9).optional() })
 
 const Simple = z.strictObject({ type: z.literal('request'), id, method: z.enum(['status', 'peers', 'topology', 'wallet', 'pickFolder']) })

@@ -51,7 +51,7 @@ export class HttpMeshClient implements MeshClient {
 
   install (req: InstallRequest, onRecord: (r: ProgressRecord) => void, signal?: AbortSignal): Promise<void> {
     if (req.folder === undefined || req.folder === '') return Promise.reject(new ClientError('Choose a folder to install into'))
-    return this.postStream('/api/genome/install', { ref: req.ref, project: req.folder }, r => onRecord(r as ProgressRecord), signal)
+    return this.postStream('/api/genome/install', { ref: req.ref, project: req.folder, ...(req.maxPrice !== undefined ? { maxPrice: req.maxPrice } : {}) }, r => onRecord(r as ProgressRecord), signal)
   }
 
   publish (req: PublishRequest, onRecord: (r: ProgressRecord) => void, signal?: AbortSignal): Promise<void> {

@@ -159,7 +159,7 @@ export class MarketplacePage extends LitElement {
     const job: JobState = { running: true, lines: [`Installing ${r.name} ${r.version}…`] }
     this.install = job
     this.requestUpdate()
-    await this.runJob(job, onRecord => this.client.install({ ref: installRef(r), ...(folder !== '' ? { folder } : {}) }, onRecord))
+    await this.runJob(job, onRecord => this.client.install({ ref: installRef(r), maxPrice: r.price, ...(folder !== '' ? { folder } : {}) }, onRecord))
   }
 
   private async browse (): Promise<void> {
@@ -364,7 +364,7 @@ export class MarketplacePage extends LitElement {
                   @input=${(e: Event) => { this.installFolder = inputValue(e) }}
                   @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') { e.preventDefault(); void this.runInstall() } }}></vscode-textfield>`
               : nothing}
-            <vscode-button id="install-button" ?disabled=${job?.running === true} @click=${() => { void this.runInstall() }}>${this.client.host === 'vscode' ? 'Install into project' : 'Install'}</vscode-button>
+            <vscode-button id="install-button" ?disabled=${job?.running === true} @click=${() => { void this.runInstall() }}>${this.client.host === 'vscode' ? 'Install into project' : 'Install'}${r.price > 0 ? ` (pay ${r.price} token${r.price === 1 ? '' : 's'})` : ''}</vscode-button>
             ${this.renderJob(job, 'install')}`
           : html`<p class="note">Install is not available on this node yet: it does not run the content feature.</p>`}
       </section>`

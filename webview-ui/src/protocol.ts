@@ -93,10 +93,11 @@ export type NodeEvent =
 export const NODE_EVENT_TYPES = ['peer:connect', 'peer:disconnect', 'neighbours:change', 'bootstrap', 'log'] as const
 
 /**
- * What to install (a CID, or `id@version`) and where: the open project (VS Code) or a folder the user
- * names (local page).
+ * What to install (a CID, or `publisher/id@version`) and where: the open project (VS Code) or a folder
+ * the user names (local page). `maxPrice`: the price the user accepted (shown on the install button);
+ * the node refuses, uncharged, a priced adapter above it.
  */
-export interface InstallRequest { ref: string, folder?: string }
+export interface InstallRequest { ref: string, folder?: string, maxPrice?: number }
 /** Progress and outcome records of an install or publish stream. */
 export type ProgressRecord =
   | { type: 'progress', done?: number, total?: number, message?: string, [k: string]: unknown }
@@ -114,10 +115,8 @@ export function isCid (s: string): boolean {
   return /^(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{58,120})$/.test(s)
 }
 
-/** The install reference of a result: its content CID when it has one, else `id@version`. */
-export function installRef (r: Pick<AdapterResult, 'contentHash' | 'id' | 'version'>): string {
-  return isCid(r.contentHash) ? r.contentHash : `${r.id}@${r.version}`
-}
+/** The install reference of a result (its CID, else `publisher/id@version`): the node's own formatter. */
+export { installRef } from '../../src/node/content/ref'
 
 /** `GET /api/wallet/stats` (amounts in tokens). */
 export interface WalletStats {

@@ -81,13 +81,19 @@ export function registerContentCommands (program: Command): void {
 
   genome.command('install')
     .description('download, verify and install an adapter into a project (no argument: everything its lockfile pins)')
-    .argument('[ref]', 'ipfs://<cid>, a CID, an adapter id or a name')
+    .argument('[ref]', 'ipfs://<cid>, a CID, publisher/id@version, id@version or an adapter id')
     .option('--project <dir>', 'project folder', '.')
+    .option('--max-price <n>', 'the most tokens you accept to pay the publisher of a priced adapter (default 0: priced adapters are refused)', parsePrice)
+    .option('--publisher <peerId>', 'install only this publisher\'s adapter')
     .option('--no-seed', 'do not keep hosting what was installed')
     .option('--json', 'print JSON')
-    .action(async (ref: string | undefined, opts: { project: string, seed: boolean, json?: boolean }, cmd: Command) => {
+    .action(async (ref: string | undefined, opts: { project: string, seed: boolean, json?: boolean, maxPrice?: number, publisher?: string }, cmd: Command) => {
       const project = path.resolve(opts.project)
-      const r = await runStream(cmd, '/api/genome/install', { ...(ref !== undefined ? { ref } : {}), project, ...(opts.seed ? {} : { seed: false }) }, installProgressLine, opts.json === true)
+      const body = {
+        ...(ref !== undefined ? { ref } : {}), project, ...(opts.seed ? {} : { seed: false }),
+        ...(opts.maxPrice !== undefined ? { maxPrice: opts.maxPrice } : {}), ...(opts.publisher !== undefined && ref !== undefined ? { publisher: opts.publisher } : {})
+      }
+      const r = await runStream(cmd, '/api/genome/install', body, installProgressLine, opts.json === true)
       const results = r.results as InstallResult[]
       if (opts.json === true) { printJson(results); return }
       if (results.length === 0) { console.log(`Nothing to install: ${path.join(project, 'continuum.lock.json')} pins no adapters`); return }
@@ -95,7 +101,7 @@ export function registerContentCommands (program: Command): void {
         const rel = path.relative(process.cwd(), x.dir) || '.'
         if (x.alreadyInstalled) console.log(`${x.name}@${x.version} is already installed (ipfs://${x.cid}) in ${rel}`)
         else console.log(`Installed ${x.name}@${x.version} (ipfs://${x.cid}) into ${rel}${x.download !== undefined ? ` from ${x.download.providersUsed.length} provider${x.download.providersUsed.length === 1 ? '' : 's'}` : ''}`)
-        if (x.payment !== undefined) console.log('error' in x.payment ? `  not paid: ${x.payment.error}` : `  paid ${x.payment.amount} token${x.payment.amount === 1 ? '' : 's'} to ${x.payment.host.slice(-8)}${x.payment.priced ? '' : ' (unpriced: 1 token per MB)'}; balance ${x.payment.balance} tokens`)
+        if (x.payment !== undefined) console.log('error' in x.payment ? `  not paid: ${x.payment.error}` : `  paid ${x.payment.amount} token${x.payment.amount === 1 ? '' : 's'} to ${x.payment.host.slice(-8)}${x.payment.priced ? ' (the publisher, the accepted price)' : ' (unpriced: 1 token per MB, to the host)'}; balance ${x.payment.balance} tokens`)
         for (const f of x.download?.failed ?? []) console.log(`  dropped provider ${f.peer.slice(-8)}: ${f.reason === 'verification' ? 'sent data that failed verification' : f.detail}`)
       }
       console.log(`Lockfile: ${path.relative(process.cwd(), path.join(project, 'continuum.lock.json'))}`)

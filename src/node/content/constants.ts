@@ -18,6 +18,12 @@ export const REQUESTS_PER_PROVIDER = 2
 export const MAX_BLOCK_BYTES = 1024 * 1024
 /** Largest bundle we install. @default 8 GiB */
 export const MAX_BUNDLE_BYTES = 8 * 1024 ** 3
+/** Deepest DAG a download walks (a balanced 174-wide tree of 8 GiB is 4 levels deep). */
+export const MAX_DAG_DEPTH = 16
+/** Most links one DAG node may have (classic layouts use 174). */
+export const MAX_LINKS_PER_NODE = 1024
+/** Smallest average leaf a download accepts: bounds the block count to about size / this. */
+export const MIN_AVERAGE_LEAF_BYTES = 1024
 /** Per-request timeout of the block protocol. */
 export const BLOCK_REQUEST_TIMEOUT_MS = 30_000
 

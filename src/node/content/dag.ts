@@ -121,11 +121,13 @@ export interface FileNode {
   data?: Uint8Array
   /** Bytes of the file below this node. */
   fileSize: number
+  /** Bytes of the file below each link, as this node declares them (same order as `links`). */
+  blockSizes: number[]
 }
 
 /** Decodes a dag-pb UnixFS file node (or a raw leaf); throws BlockVerificationError on anything else. */
 export function decodeFileNode (cid: CID, bytes: Uint8Array): FileNode {
-  if (cid.code === RAW_CODE) return { links: [], data: bytes, fileSize: bytes.length }
+  if (cid.code === RAW_CODE) return { links: [], data: bytes, fileSize: bytes.length, blockSizes: [] }
   if (cid.code !== dagPb.code) throw new BlockVerificationError(`unsupported codec 0x${cid.code.toString(16)} in ${cid.toString()}`)
   let node: dagPb.PBNode
   let fs: UnixFS
@@ -141,7 +143,7 @@ export function decodeFileNode (cid: CID, bytes: Uint8Array): FileNode {
   const links = node.Links.map(l => l.Hash)
   const data = fs.data !== undefined && fs.data.length > 0 ? fs.data : (links.length === 0 ? new Uint8Array(0) : undefined)
   const fileSize = Number(fs.fileSize())
-  return { links, ...(data !== undefined ? { data } : {}), fileSize }
+  return { links, ...(data !== undefined ? { data } : {}), fileSize, blockSizes: fs.blockSizes.map(Number) }
 }
 
 /** Parses `ipfs://<cid>`, `/ipfs/<cid>`, a CIDv1 or a CIDv0; throws InvalidContentRefError. */

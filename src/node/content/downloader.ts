@@ -9,8 +9,8 @@ import type { CID } from 'multiformats/cid'
 import { delay } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import type { FsBlockstore } from './blockstore'
-import { BLOCKS_PER_REQUEST, MAX_BUNDLE_BYTES, REQUESTS_PER_PROVIDER } from './constants'
-import { decodeFileNode, verifyBlock } from './dag'
+import { BLOCKS_PER_REQUEST, MAX_BUNDLE_BYTES, MAX_DAG_DEPTH, MAX_LINKS_PER_NODE, MIN_AVERAGE_LEAF_BYTES, REQUESTS_PER_PROVIDER } from './constants'
+import { decodeFileNode, verifyBlock, type FileNode } from './dag'
 import { AllProvidersFailedError, BlockVerificationError, ContentNotFoundError, InvalidBundleError } from './errors'
 import { requestBlocks } from './exchange'
 
@@ -46,6 +46,11 @@ export interface DownloadInit {
   libp2p: Libp2p
   blocks: FsBlockstore
   root: CID
+  /**
+   * The most bytes the file may have (from the lockfile's size or the signed manifest's): a root that
+   * declares more is refused before anything else is fetched. @default MAX_BUNDLE_BYTES
+   */
+  maxBytes?: number
   providers: PeerId[]
   log?: Logger
   signal?: AbortSignal
@@ -90,19 +95,51 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
     init.onProgress({ bytes, totalBytes, providers: live.size, resumedBytes, blocksFetched, ...(secs > 0 && networkBytes > 0 ? { rateBytesPerSec: Math.round(networkBytes / secs) } : {}) })
   }
 
-  /** A verified block: note its data, and want its children. */
-  const accept = async (cid: CID, block: Uint8Array, resumed: boolean): Promise<void> => {
+  // The declared size bounds the whole walk: the root may declare at most maxBytes, every child must
+  // hold exactly what its parent declares for it, nodes are capped in breadth and depth and the walk
+  // in blocks, so a provider cannot make us fetch (or store) more than the file's size.
+  const maxBytes = Math.min(init.maxBytes ?? MAX_BUNDLE_BYTES, MAX_BUNDLE_BYTES)
+  const expected = new Map<string, { size: number, depth: number }>()
+  let maxBlocks = 1
+  let checkedBlocks = 0
+  const rootKey = init.root.toString()
+  /** Decodes a block whose hash matched and checks it against the bounds; throws InvalidBundleError. */
+  const check = (cid: CID, block: Uint8Array): FileNode => {
+    const key = cid.toString()
+    const node = decodeFileNode(cid, block)
+    const exp = key === rootKey ? undefined : expected.get(key)
+    if (key === rootKey) {
+      if (node.fileSize > maxBytes) throw new InvalidBundleError(`the bundle declares ${node.fileSize} bytes, over the ${maxBytes}-byte limit for it`)
+      maxBlocks = 2 * Math.ceil(node.fileSize / MIN_AVERAGE_LEAF_BYTES) + MAX_DAG_DEPTH
+    } else if (exp === undefined) {
+      throw new InvalidBundleError(`block ${key} is not part of ${rootKey}`)
+    } else if (node.fileSize !== exp.size) {
+      throw new InvalidBundleError(`block ${key} holds ${node.fileSize} bytes, its parent declares ${exp.size}`)
+    }
+    const depth = exp?.depth ?? 0
+    if (node.links.length > MAX_LINKS_PER_NODE) throw new InvalidBundleError(`block ${key} has ${node.links.length} links, over the ${MAX_LINKS_PER_NODE} limit`)
+    if (node.links.length > 0 && depth + 1 > MAX_DAG_DEPTH) throw new InvalidBundleError(`the DAG of ${rootKey} is deeper than ${MAX_DAG_DEPTH} levels`)
+    if (node.blockSizes.some(n => n < 1)) throw new InvalidBundleError(`block ${key} links a child of no bytes`)
+    if (++checkedBlocks > maxBlocks) throw new InvalidBundleError(`the DAG of ${rootKey} has more than ${maxBlocks} blocks for ${totalBytes} bytes`)
+    node.links.forEach((child, i) => {
+      const k = child.toString()
+      const prev = expected.get(k)
+      if (prev !== undefined && prev.size !== node.blockSizes[i]) throw new InvalidBundleError(`block ${k} is declared with two sizes`)
+      expected.set(k, { size: node.blockSizes[i], depth: depth + 1 })
+    })
+    return node
+  }
+
+  /** A verified, checked block: note its data, and want its children. */
+  const accept = async (cid: CID, node: FileNode, resumed: boolean): Promise<void> => {
     const key = cid.toString()
     if (done.has(key)) return
-    const node = decodeFileNode(cid, block)
-    if (done.size === 0 && key === init.root.toString()) {
-      totalBytes = node.fileSize
-      if (totalBytes > MAX_BUNDLE_BYTES) throw new InvalidBundleError(`the bundle is ${totalBytes} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit`)
-    }
+    if (done.size === 0 && key === rootKey) totalBytes = node.fileSize
     done.add(key)
     if (node.data !== undefined) {
       bytes += node.data.length
       if (resumed) resumedBytes += node.data.length
+      if (bytes > totalBytes) throw new InvalidBundleError(`the DAG of ${rootKey} holds more than the ${totalBytes} bytes it declares`)
     }
     for (const child of node.links) await want(child)
   }
@@ -112,7 +149,7 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
     const key = cid.toString()
     if (done.has(key) || inflight.has(key)) return
     const local = await init.blocks.get(cid)
-    if (local !== undefined) await accept(cid, local, true)
+    if (local !== undefined) await accept(cid, check(cid, local), true)
     else queue.push(cid)
   }
 
@@ -196,12 +233,23 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
           drop(peer, 'verification', errorMessage(err))
           return
         }
+        let node: FileNode
+        try {
+          // Checked before it is stored: a block beyond the declared bounds is never written.
+          node = check(cid, block)
+        } catch (err) {
+          fatal = err instanceof BlockVerificationError || err instanceof InvalidBundleError ? err : new InvalidBundleError(errorMessage(err))
+          giveBack(batch.slice(i))
+          drop(peer, 'verification', errorMessage(err))
+          wake()
+          return
+        }
         await init.blocks.put(cid, block)
         blocksFetched++
         networkBytes += block.length
         used.add(id)
         try {
-          await accept(cid, block, false)
+          await accept(cid, node, false)
         } catch (err) {
           // The block matches its CID, so the content itself is bad (not this provider's fault).
           fatal = err instanceof BlockVerificationError || err instanceof InvalidBundleError ? err : new InvalidBundleError(errorMessage(err))

@@ -27,3 +27,19 @@ export class LockfileError extends named('LockfileError') {}
 export class ProjectNotWritableError extends named('ProjectNotWritableError') {}
 /** `remove` of an adapter the project does not have. */
 export class NotInstalledError extends named('NotInstalledError') {}
+/** A path built from a lockfile, manifest or the network leaves its root, or runs through a symlink. */
+export class UnsafePathError extends named('UnsafePathError') {}
+/** A priced adapter without an accepted price (or above it): nothing is charged or installed. */
+export class PriceNotAcceptedError extends named('PriceNotAcceptedError') {
+  /** The adapter's price in tokens (what to pass as `maxPrice` to accept it), and its `publisher/id@version`. */
+  price = 0
+  ref = ''
+  static create (message: string, price: number, ref: string): PriceNotAcceptedError {
+    const e = new PriceNotAcceptedError(message)
+    e.price = price
+    e.ref = ref
+    return e
+  }
+}
+/** A name matches adapters of several publishers (or of another publisher than the one pinned). */
+export class AmbiguousPublisherError extends named('AmbiguousPublisherError') {}

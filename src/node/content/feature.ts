@@ -4,7 +4,7 @@
 // a project with a lockfile, and seeding of what was installed.
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { access, constants as fsConstants, mkdir, mkdtemp, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
+import { access, constants as fsConstants, lstat, mkdir, mkdtemp, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
@@ -26,17 +26,20 @@ import { DhtStats, type DhtStatsSnapshot } from '../dht/stats'
 import { FsBlockstore } from './blockstore'
 import { bundleEntries, extractBundle, sha256OfFile, BUNDLE_FILES } from './bundle'
 import {
-  ADAPTERS_DIR, FIND_PROVIDERS_TIMEOUT_MS, MANIFEST_FILE, MAX_PROVIDERS, PROJECT_DIR, REPROVIDE_INTERVAL_MS, RESOLVE_PROTOCOL
+  ADAPTERS_DIR, FIND_PROVIDERS_TIMEOUT_MS, MANIFEST_FILE, MAX_BUNDLE_BYTES, MAX_PROVIDERS, PROJECT_DIR, REPROVIDE_INTERVAL_MS, RESOLVE_PROTOCOL
 } from './constants'
 import { buildFileDag, formatCid, looksLikeCid, parseCid } from './dag'
 import { downloadDag, readDag, type DownloadProgress, type DownloadResult } from './downloader'
 import {
-  ContentNotFoundError, InvalidBundleError, InvalidContentRefError, NotInstalledError, ProjectNotWritableError
+  AmbiguousPublisherError, ContentNotFoundError, InvalidBundleError, InvalidContentRefError, NotInstalledError, PriceNotAcceptedError, ProjectNotWritableError,
+  UnsafePathError
 } from './errors'
 import { BlockServer } from './exchange'
 import { HostedIndex, type HostedBundle } from './hosted'
 import { nameKey, normalizeTag, topicKey } from './keys'
 import { readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lockfile'
+import { adapterPath, adaptersRoot, existingAdaptersRoot, insideAdapters } from './paths'
+import { formatContentRef, parseContentRef, type ContentRef } from './ref'
 import { writeTar } from './tar'
 import { registerContentRoutes } from './routes'
 
@@ -99,6 +102,13 @@ export interface InstallOptions {
   seed?: boolean
   /** Refuse a bundle whose sha-256 differs (set from the lockfile). */
   expectSha256?: string
+  /**
+   * The price in tokens the user accepted (the most this install may charge). A priced adapter above
+   * it is neither installed nor charged. @default 0
+   */
+  maxPrice?: number
+  /** Install only this publisher's adapter (a PeerId), as a `publisher/…` reference does. */
+  publisher?: string
 }
 
 export interface InstallResult {
@@ -126,7 +136,7 @@ export interface TopicLookup { tag: string, providers: TopicProvider[], elapsedM
 export interface ContentApi {
   publish(folder: string, opts?: PublishOptions): Promise<PublishResult>
   install(ref: string, opts: InstallOptions): Promise<InstallResult>
-  installFromLockfile(project: string, opts?: Omit<InstallOptions, 'project' | 'expectSha256'>): Promise<InstallResult[]>
+  installFromLockfile(project: string, opts?: Omit<InstallOptions, 'project' | 'expectSha256' | 'publisher'>): Promise<InstallResult[]>
   remove(name: string, opts: { project: string }): Promise<{ name: string, version: string, dir: string }>
   listInstalled(project: string): Promise<InstalledAdapter[]>
 }
@@ -305,6 +315,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
     const node = this.node
     const signal = combineSignals([opts.signal, node.shutdownSignal])
     opts.onProgress?.({ stage: 'reading' })
+    await refuseOutsideLinks(path.resolve(folder))
     const info = await readPeftFolder(path.resolve(folder), { signal, ...(opts.price !== undefined ? { overrides: { price: opts.price } } : {}) })
     opts.onProgress?.({ stage: 'signing' })
     const [manifest] = await node.catalog.publishFields([info.fields], { signal })
@@ -388,9 +399,9 @@ export class ContentFeature implements MeshFeature, ContentApi {
     return { providers: [...found.values()].slice(0, limit), queried, elapsedMs: Date.now() - started }
   }
 
-  /** Resolves a name/id to the newest bundle offered by peers (DHT name key + catalog hints). */
-  private async resolveName (ref: string, signal: AbortSignal): Promise<{ candidate?: Candidate, queried: number }> {
-    const base = ref.includes('@') && !ref.includes('/') ? ref.slice(0, ref.lastIndexOf('@')) : ref.includes('/') ? ref.slice(ref.indexOf('/') + 1).split('@')[0] : ref
+  /** Every bundle peers offer under a name/id (DHT name key + catalog hints), of any publisher and version. */
+  private async resolveName (base: string, signal: AbortSignal): Promise<{ candidates: Candidate[], queried: number }> {
+    const ref = base
     const peers = new Map<string, PeerId>()
     for (const p of this.nearbyPeers()) peers.set(p.toString(), p)
     // Catalog hints: peers that told us (by gossip/search) they have an adapter with this id or name.
@@ -423,9 +434,32 @@ export class ContentFeature implements MeshFeature, ContentApi {
         }
       } catch { /* peer without the protocol, or gone */ }
     }))
-    let best: Candidate | undefined
-    for (const c of byCid.values()) if (best === undefined || isNewer(c.manifest!, best.manifest!)) best = c
-    return { candidate: best, queried }
+    return { candidates: [...byCid.values()], queried }
+  }
+
+  /**
+   * Picks the bundle a name reference means, or refuses. The publisher is fixed when the reference or
+   * `--publisher` names one, else when the lockfile pins one for this id; a candidate of another
+   * publisher is then never taken. A bare name offered by several publishers takes the one this node
+   * already trusts (its own, or one whose adapter it hosts); otherwise the user must choose.
+   */
+  private choose (ref: Extract<ContentRef, { kind: 'name' }>, candidates: Candidate[], pin: { publisher?: string, source: string }): Candidate | undefined {
+    const lower = ref.id.toLowerCase()
+    const fits = candidates.filter(c => c.manifest !== undefined && (c.manifest.id === lower || c.manifest.name.toLowerCase() === lower) && (ref.version === undefined || c.manifest.version === ref.version))
+    if (fits.length === 0) return undefined
+    const list = (cs: Candidate[]): string => [...new Set(cs.map(c => formatContentRef(c.manifest!)))].slice(0, 6).join(', ')
+    const newest = (cs: Candidate[]): Candidate => cs.reduce((a, b) => isNewer(b.manifest!, a.manifest!) ? b : a)
+    if (pin.publisher !== undefined) {
+      const same = fits.filter(c => c.manifest!.publisher === pin.publisher)
+      if (same.length > 0) return newest(same)
+      throw new AmbiguousPublisherError(`"${ref.id}" from publisher ${pin.publisher} (${pin.source}) was not found; other publishers offer ${list(fits)}: install one of those refs explicitly if you trust it`)
+    }
+    const publishers = new Set(fits.map(c => c.manifest!.publisher))
+    if (publishers.size === 1) return newest(fits)
+    const trusted = new Set([this.node.peerId.toString(), ...this.hosted.list().map(b => b.manifest.publisher)])
+    const known = fits.filter(c => trusted.has(c.manifest!.publisher))
+    if (known.length > 0 && new Set(known.map(c => c.manifest!.publisher)).size === 1) return newest(known)
+    throw new AmbiguousPublisherError(`"${ref.id}" is offered by ${publishers.size} publishers: ${list(fits)}; install one of them by its full ref (publisher/id@version)`)
   }
 
   // ── install ────────────────────────────────────────────────────────────────
@@ -446,14 +480,19 @@ export class ContentFeature implements MeshFeature, ContentApi {
 
   private async installLocked (ref: string, project: string, opts: InstallOptions): Promise<InstallResult> {
     const signal = combineSignals([opts.signal, this.node.shutdownSignal])
+    let parsed: ContentRef
+    try { parsed = parseContentRef(ref) } catch (err) { throw new InvalidContentRefError(errorMessage(err)) }
+    const maxPrice = opts.maxPrice ?? 0
+    if (!Number.isFinite(maxPrice) || maxPrice < 0) throw new InvalidContentRefError(`--max-price must be a number of tokens >= 0, got ${String(opts.maxPrice)}`)
     const adaptersDir = await prepareProject(project)
     const lock = await readLockfile(project)
     const progress = (p: Partial<InstallProgress>): void => opts.onProgress?.({ bytes: 0, totalBytes: 0, providers: 0, ...p })
+    const wantPublisher = opts.publisher ?? (parsed.kind === 'name' ? parsed.publisher : undefined)
 
     // Already pinned and intact: nothing to do.
     const pinned = findLockEntry(lock, ref)
-    if (pinned !== undefined && (opts.expectSha256 === undefined || opts.expectSha256 === pinned.sha256)) {
-      const dir = path.join(adaptersDir, `${pinned.name}@${pinned.version}`)
+    if (pinned !== undefined && (opts.expectSha256 === undefined || opts.expectSha256 === pinned.sha256) && (wantPublisher === undefined || wantPublisher === pinned.publisher)) {
+      const dir = await adapterPath(adaptersDir, pinned.name, pinned.version)
       if (await installedIntact(dir)) {
         progress({ bytes: pinned.size, totalBytes: pinned.size, stage: 'done' })
         return { name: pinned.name, version: pinned.version, cid: pinned.cid, dir, alreadyInstalled: true }
@@ -462,27 +501,51 @@ export class ContentFeature implements MeshFeature, ContentApi {
 
     progress({ stage: 'resolving' })
     const started = Date.now()
-    let root: CID
+    let root!: CID
     let providers: PeerId[] = []
-    let expectId: string | undefined
+    // What the verified bundle must be: from the chosen candidate, the lockfile or the caller.
+    let expect: { id?: string, version?: string, publisher?: string } = wantPublisher !== undefined ? { publisher: wantPublisher } : {}
+    let maxBytes = MAX_BUNDLE_BYTES
     let queried = 0
-    if (looksLikeCid(ref)) {
-      root = parseCid(ref).toV1()
+    if (parsed.kind === 'cid') {
+      root = parseCid(parsed.cid).toV1()
+      const atCid = Object.values(lock.adapters).find(e => e.cid === formatCid(root))
+      if (atCid !== undefined) maxBytes = atCid.size
     } else {
-      const local = this.hosted.match(ref).sort((a, b) => isNewer(a.manifest, b.manifest) ? -1 : 1)[0]
-      if (local !== undefined) {
-        root = parseCid(local.cid)
-      } else if (pinned !== undefined) {
+      const name = parsed
+      // The lockfile's pin for this id fixes its publisher unless the user named another one.
+      const lockPin = findLockEntry(lock, name.id)
+      const pin = wantPublisher !== undefined
+        ? { publisher: wantPublisher, source: 'as asked' }
+        : { publisher: lockPin?.publisher, source: 'pinned in continuum.lock.json' }
+      const hostedHere = this.hosted.list().filter(b => b.manifest.id === name.id.toLowerCase() || b.manifest.name.toLowerCase() === name.id.toLowerCase())
+      // What this node hosts first; when that is not the wanted publisher's, the network may have it.
+      let chosen: Candidate | undefined
+      try {
+        chosen = this.choose(name, hostedHere.map(b => ({ cid: parseCid(b.cid), manifest: b.manifest, providers: new Map() })), pin)
+      } catch (err) {
+        if ((err as Error).name !== 'AmbiguousPublisherError') throw err
+      }
+      if (chosen === undefined && pinned !== undefined && (pin.publisher === undefined || pin.publisher === pinned.publisher)) {
         root = parseCid(pinned.cid)
-      } else {
-        const r = await this.resolveName(ref, signal)
+        expect = { id: pinned.name, version: pinned.version, publisher: pinned.publisher }
+        maxBytes = pinned.size
+      } else if (chosen === undefined) {
+        const r = await this.resolveName(name.id, signal)
         queried += r.queried
-        if (r.candidate === undefined) {
+        chosen = this.choose(name, r.candidates, pin)
+        if (chosen === undefined) {
           throw new ContentNotFoundError(`"${ref}" not found on ${r.queried} providers after ${((Date.now() - started) / 1000).toFixed(1)} s`)
         }
-        root = r.candidate.cid.toV1()
-        expectId = r.candidate.manifest?.id
-        providers = [...r.candidate.providers.keys()].map(id => peerIdFromString(id))
+        providers = [...chosen.providers.keys()].map(id => peerIdFromString(id))
+      }
+      if (chosen !== undefined) {
+        const m = chosen.manifest!
+        root = chosen.cid.toV1()
+        expect = { id: m.id, version: m.version, publisher: m.publisher }
+        // Refuse before downloading anything: the signed manifest names the price.
+        if (m.price > maxPrice) throw priceError(m, maxPrice)
+        maxBytes = maxTarBytes(m)
       }
     }
     const rootKey = formatCid(root)
@@ -505,6 +568,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
         libp2p: this.node.libp2p,
         blocks: this.blocks,
         root,
+        maxBytes,
         providers: usable,
         log: this.log,
         signal,
@@ -538,15 +602,22 @@ export class ContentFeature implements MeshFeature, ContentApi {
       const { manifest } = await extractBundle(hashed(readDag(this.blocks, root, signal)), tmp, { signal })
       const sha256 = hash.digest('hex')
       if (opts.expectSha256 !== undefined && opts.expectSha256 !== sha256) throw new InvalidBundleError(`ipfs://${rootKey} has sha-256 ${sha256}, the lockfile pins ${opts.expectSha256}`)
-      if (expectId !== undefined && manifest.id !== expectId) throw new InvalidBundleError(`ipfs://${rootKey} holds ${manifest.id}, not ${expectId}`)
+      if (expect.id !== undefined && manifest.id !== expect.id) throw new InvalidBundleError(`ipfs://${rootKey} holds ${manifest.id}, not ${expect.id}`)
+      if (expect.version !== undefined && manifest.version !== expect.version) throw new InvalidBundleError(`ipfs://${rootKey} holds ${manifest.id}@${manifest.version}, not version ${expect.version}`)
+      if (expect.publisher !== undefined && manifest.publisher !== expect.publisher) throw new AmbiguousPublisherError(`ipfs://${rootKey} is ${formatContentRef(manifest)}, not from publisher ${expect.publisher}: install it by its full ref if you trust that publisher`)
+      // The verified manifest decides (a CID install learns the price only here): nothing is installed or charged above what the user accepted.
+      if (manifest.price > maxPrice) throw priceError(manifest, maxPrice)
       await writeFileAtomic(path.join(tmp, MANIFEST_FILE), encodeManifest(manifest))
       const name = manifest.id
-      const finalDir = path.join(adaptersDir, `${name}@${manifest.version}`)
-      // Swap in: move an old copy aside, rename the new folder in, then update the lockfile.
-      const aside = path.join(adaptersDir, `.old-${randomBytes(4).toString('hex')}`)
+      const leaf = `${name}@${manifest.version}`
+      const finalDir = await adapterPath(adaptersDir, name, manifest.version)
+      // Swap in: move an old copy aside, rename the new folder in, then update the lockfile. The aside
+      // name says what it was, so a crash between the renames is rolled back by the next run.
+      const aside = await insideAdapters(adaptersDir, `.old-${randomBytes(4).toString('hex')}-${leaf}`)
       const hadOld = await stat(finalDir).then(() => true, () => false)
       if (hadOld) await rename(finalDir, aside)
       await rename(tmp, finalDir)
+      await fsyncDir(adaptersDir)
       moved = finalDir
       const previous = lock.adapters[name]
       const entry: LockEntry = {
@@ -558,15 +629,20 @@ export class ContentFeature implements MeshFeature, ContentApi {
       } catch (err) {
         await rm(finalDir, { recursive: true, force: true })
         if (hadOld) await rename(aside, finalDir).catch(() => {})
+        await fsyncDir(adaptersDir).catch(() => {})
         moved = undefined
         throw err
       }
       if (hadOld) await rm(aside, { recursive: true, force: true })
       // An upgrade replaces the folder of the previous version.
-      if (previous !== undefined && previous.version !== manifest.version) await rm(path.join(adaptersDir, `${previous.name}@${previous.version}`), { recursive: true, force: true })
+      if (previous !== undefined && previous.version !== manifest.version) await rm(await adapterPath(adaptersDir, previous.name, previous.version), { recursive: true, force: true })
       this.installs++
-      // The bundle verified: pay the host (the adapter's price, or 1 token per MB when unpriced).
-      const payment = result !== undefined ? await this.node.feature<LedgerFeature>('ledger')?.payForInstall({ contentId: rootKey, bytes: size, price: manifest.price, providers: result.providersUsed }, { signal }) : undefined
+      // The bundle verified: a priced adapter pays its publisher exactly the accepted price, once per
+      // install (even when its blocks were already here); an unpriced download pays the host 1 token per MB.
+      const ledger = this.node.feature<LedgerFeature>('ledger')
+      const payment = manifest.price > 0
+        ? await ledger?.payForInstall({ contentId: rootKey, bytes: size, price: manifest.price, publisher: manifest.publisher, providers: result?.providersUsed ?? [] }, { signal })
+        : result !== undefined ? await ledger?.payForInstall({ contentId: rootKey, bytes: size, providers: result.providersUsed }, { signal }) : undefined
       if (opts.seed ?? this.init.seed ?? true) void this.seed({ cid: rootKey, size, sha256, manifest })
       progress({ bytes: size, totalBytes: size, stage: 'done' })
       return {
@@ -604,12 +680,13 @@ export class ContentFeature implements MeshFeature, ContentApi {
     }
   }
 
-  async installFromLockfile (project: string, opts: Omit<InstallOptions, 'project' | 'expectSha256'> = {}): Promise<InstallResult[]> {
+  async installFromLockfile (project: string, opts: Omit<InstallOptions, 'project' | 'expectSha256' | 'publisher'> = {}): Promise<InstallResult[]> {
     const dir = path.resolve(project)
     const lock = await readLockfile(dir)
     const out: InstallResult[] = []
     for (const e of Object.values(lock.adapters)) {
-      out.push(await this.install(e.cid, { ...opts, project: dir, expectSha256: e.sha256 }))
+      // The pinned publisher too: the CID's bundle must be the one the lockfile names.
+      out.push(await this.install(e.cid, { ...opts, project: dir, expectSha256: e.sha256, publisher: e.publisher }))
     }
     return out
   }
@@ -620,7 +697,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
       const lock = await readLockfile(project)
       const entry = findLockEntry(lock, name)
       if (entry === undefined) throw new NotInstalledError(`${name} is not installed in ${project} (see continuum genome list --installed --project ${JSON.stringify(project)})`)
-      const dir = path.join(project, PROJECT_DIR, ADAPTERS_DIR, `${entry.name}@${entry.version}`)
+      const dir = await adapterPath(await existingAdaptersRoot(project), entry.name, entry.version)
       const adapters = { ...lock.adapters }
       delete adapters[entry.name]
       // Lockfile first: if removing the folder then fails, a stray folder is harmless.
@@ -633,8 +710,9 @@ export class ContentFeature implements MeshFeature, ContentApi {
   async listInstalled (project: string): Promise<InstalledAdapter[]> {
     const dir = path.resolve(project)
     const lock = await readLockfile(dir)
+    const adaptersDir = await existingAdaptersRoot(dir)
     return Promise.all(Object.values(lock.adapters).map(async e => {
-      const d = path.join(dir, PROJECT_DIR, ADAPTERS_DIR, `${e.name}@${e.version}`)
+      const d = await adapterPath(adaptersDir, e.name, e.version)
       return { ...e, dir: d, present: await installedIntact(d) }
     }))
   }
@@ -696,27 +774,83 @@ async function prepareProject (project: string): Promise<string> {
   } catch {
     throw new ProjectNotWritableError(`Project folder ${project} is not writable: check its permissions`)
   }
-  const dir = path.join(project, PROJECT_DIR, ADAPTERS_DIR)
+  let dir: string
   try {
-    await mkdir(dir, { recursive: true })
+    // Refuses a symlinked `.continuum` or `adapters` (UnsafePathError), so nothing below writes or cleans outside the project.
+    dir = await adaptersRoot(project)
     await access(dir, fsConstants.W_OK)
   } catch (err) {
-    throw new ProjectNotWritableError(`Cannot write ${dir} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): check the folder's permissions`)
+    if ((err as Error).name === 'UnsafePathError' || (err as Error).name === 'ProjectNotWritableError') throw err
+    throw new ProjectNotWritableError(`Cannot write ${path.join(project, PROJECT_DIR, ADAPTERS_DIR)} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): check the folder's permissions`)
   }
-  // Temp folders left by an interrupted install are garbage.
-  for (const n of await readdir(dir)) if (n.startsWith('.tmp-') || n.startsWith('.old-')) await rm(path.join(dir, n), { recursive: true, force: true }).catch(() => {})
+  await recoverInterrupted(dir)
   return dir
 }
 
-/** A lockfile entry by name, title, `name@version` or CID (any CID form). */
+/**
+ * Cleans up after an interrupted install: `.tmp-*` folders are incomplete and go; an `.old-*-<id@version>`
+ * folder is the previous copy of an adapter moved aside for a swap, so when that adapter's folder is
+ * missing (killed between the two renames) it is moved back, and only otherwise deleted.
+ */
+async function recoverInterrupted (dir: string): Promise<void> {
+  let restored = false
+  for (const n of await readdir(dir)) {
+    if (!n.startsWith('.tmp-') && !n.startsWith('.old-')) continue
+    let p: string
+    try { p = await insideAdapters(dir, n) } catch { continue } // a symlink or odd name: leave it alone
+    const target = /^\.old-[0-9a-f]{8}-(.+)$/.exec(n)?.[1]
+    if (target !== undefined) {
+      const back = await insideAdapters(dir, target).catch(() => undefined)
+      if (back !== undefined && !(await stat(back).then(() => true, () => false))) {
+        await rename(p, back)
+        restored = true
+        continue
+      }
+    }
+    await rm(p, { recursive: true, force: true }).catch(() => {})
+  }
+  if (restored) await fsyncDir(dir)
+}
+
+/**
+ * A PEFT folder from a cloned repository may hold a symlink (README.md → ~/.ssh/id_rsa, say) that
+ * publishing would send to the whole network: bundle files must be inside the folder itself.
+ */
+async function refuseOutsideLinks (folder: string): Promise<void> {
+  const real = await realpath(folder).catch(() => undefined)
+  if (real === undefined) return // readPeftFolder says what is wrong with a missing folder
+  for (const name of BUNDLE_FILES) {
+    const p = path.join(folder, name)
+    const st = await lstat(p).catch(() => undefined)
+    if (st === undefined || !st.isSymbolicLink()) continue
+    const target = await realpath(p).catch(() => undefined)
+    if (target === undefined || path.dirname(target) !== real) throw new UnsafePathError(`Refusing to publish ${p}: it is a symlink to a file outside ${folder}; copy the file into the folder if you mean to publish it`)
+  }
+}
+
+/** The one-line error for a price the user did not accept. */
+function priceError (m: AdapterManifest, maxPrice: number): PriceNotAcceptedError {
+  return PriceNotAcceptedError.create(`${formatContentRef(m)} costs ${m.price} token${m.price === 1 ? '' : 's'} (paid to its publisher)${maxPrice > 0 ? `, more than the accepted ${maxPrice}` : ''}: to accept, install again with --max-price ${m.price}`, m.price, formatContentRef(m))
+}
+
+/** The largest tar a manifest's files make: the files, the manifest (<= 64 KiB), headers and padding. */
+function maxTarBytes (m: AdapterManifest): number {
+  return Math.min(MAX_BUNDLE_BYTES, m.sizeBytes + 64 * 1024 + (BUNDLE_FILES.length + 1) * 1024 + 1024)
+}
+
+/** A lockfile entry by name, title, `name@version`, `publisher/name@version` or CID (any CID form). */
 function findLockEntry (lock: Lockfile, ref: string): LockEntry | undefined {
   const r = ref.trim()
   if (looksLikeCid(r)) {
     const cid = formatCid(parseCid(r))
     return Object.values(lock.adapters).find(e => e.cid === cid)
   }
-  const lower = r.toLowerCase()
-  return Object.values(lock.adapters).find(e => e.name === lower || e.title?.toLowerCase() === lower || `${e.name}@${e.version}` === lower)
+  let parsed: ContentRef
+  try { parsed = parseContentRef(r) } catch { return undefined }
+  if (parsed.kind !== 'name') return undefined
+  const lower = parsed.id.toLowerCase()
+  return Object.values(lock.adapters).find(e => (e.name === lower || e.title?.toLowerCase() === lower) &&
+    (parsed.version === undefined || e.version === parsed.version) && (parsed.publisher === undefined || e.publisher === parsed.publisher))
 }
 
 /** The installed folder holds a verifying manifest and exactly the files its contentHash covers. */

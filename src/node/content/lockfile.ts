@@ -5,23 +5,29 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../storage/atomic-file'
-import { LOCKFILE_NAME } from './constants'
+import { adapterFieldsSchema, publisherSchema } from '../manifest'
+import { LOCKFILE_NAME, MAX_BUNDLE_BYTES } from './constants'
+import { formatCid, looksLikeCid, parseCid } from './dag'
 import { LockfileError, ProjectNotWritableError } from './errors'
 
+// A lockfile comes with a cloned repository, so every field is an attack until checked: the id and
+// version become a folder name (same charsets as the manifest schema: no separators, no `..`), the
+// CID must parse, and the size is bounded like any bundle.
 export const lockEntrySchema = z.object({
   /** The adapter id (slug): the folder name and the key. */
-  name: z.string().min(1).max(128).regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/),
+  name: adapterFieldsSchema.shape.id,
   /** The manifest's display name. */
   title: z.string().max(128).optional(),
-  version: z.string().min(1).max(64),
-  /** CIDv1 of the bundle. */
-  cid: z.string().min(8).max(128),
+  /** A semantic version (part of the folder name). */
+  version: adapterFieldsSchema.shape.version,
+  /** CIDv1 of the bundle (canonical form). */
+  cid: z.string().min(8).max(128).refine(s => looksLikeCid(s) && formatCid(parseCid(s)) === s, 'must be a CIDv1 (bafy…)'),
   /** Lowercase hex SHA-256 of the bundle bytes. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Bundle size in bytes. */
-  size: z.number().int().min(0),
+  size: z.number().int().min(0).max(MAX_BUNDLE_BYTES),
   /** PeerId of the signer. */
-  publisher: z.string().min(1).max(128),
+  publisher: publisherSchema,
   installedAt: z.string().min(1).max(64)
 }).strict()
 

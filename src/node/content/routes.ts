@@ -3,10 +3,18 @@
 import { z } from 'zod'
 import type { ApiServer } from '../api/server'
 import { BadRequestError } from '../api/errors'
+import { publisherSchema } from '../manifest'
 import type { ContentFeature, InstallProgress, PublishProgress } from './feature'
 
 const PublishBody = z.object({ path: z.string().min(1).max(4096), price: z.number().int().min(0).max(1e9).optional() }).strict()
-const InstallBody = z.object({ ref: z.string().min(1).max(300).optional(), project: z.string().min(1).max(4096), seed: z.boolean().optional() }).strict()
+// maxPrice: the price (tokens) the user accepted; a priced adapter above it is neither installed nor charged.
+const InstallBody = z.object({
+  ref: z.string().min(1).max(300).optional(),
+  project: z.string().min(1).max(4096),
+  seed: z.boolean().optional(),
+  maxPrice: z.number().min(0).max(1e9).optional(),
+  publisher: publisherSchema.optional()
+}).strict()
 const RemoveBody = z.object({ name: z.string().min(1).max(300), project: z.string().min(1).max(4096) }).strict()
 const ExportBody = z.object({ cid: z.string().min(1).max(300), path: z.string().min(1).max(4096) }).strict()
 
@@ -34,11 +42,11 @@ export function registerContentRoutes (api: ApiServer, content: ContentFeature):
     const progress = throttled<InstallProgress>(write)
     const onProgress = (p: InstallProgress): void => progress(p, p.stage === 'done' || p.stage === 'resolving')
     if (body.ref === undefined) {
-      const results = await content.installFromLockfile(body.project, { signal: req.signal, onProgress, seed: body.seed })
+      const results = await content.installFromLockfile(body.project, { signal: req.signal, onProgress, seed: body.seed, maxPrice: body.maxPrice })
       write({ type: 'done', results })
       return
     }
-    const r = await content.install(body.ref, { project: body.project, signal: req.signal, onProgress, seed: body.seed })
+    const r = await content.install(body.ref, { project: body.project, signal: req.signal, onProgress, seed: body.seed, maxPrice: body.maxPrice, publisher: body.publisher })
     write({ type: 'done', results: [r] })
   })
   api.route('GET', '/api/genome/installed', async req => {

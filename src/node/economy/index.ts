@@ -5,8 +5,9 @@
  * the wallet API (`/api/wallet/*`) and src/node/cli/wallet.ts for `continuum wallet`.
  *
  * Hooks for other features (get the feature with `node.feature<LedgerFeature>('ledger')`):
- * - content, downloader side: `payForInstall({ contentId, bytes, price, providers })` after a bundle
- *   verified (never throws; returns what was paid or why not), or `payForDownload({ contentId, bytes, host,
+ * - content, downloader side: `payForInstall({ contentId, bytes, price, publisher, providers })` after a
+ *   bundle verified (a priced adapter pays its publisher the accepted price, an unpriced download the first
+ *   provider; never throws; returns what was paid or why not), or `payForDownload({ contentId, bytes, host,
  *   price })` (throws the wallet's one-line errors). `price` is in tokens as in the manifest; 0 or absent =
  *   unpriced (1 token per started MB). The charge block, with the receipt the downloader signed, is handed
  *   to the host, which receives the payment and claims its hosting reward by itself.

@@ -287,13 +287,17 @@ export class LedgerFeature implements MeshFeature {
   }
 
   /**
-   * The content layer's call after an install downloaded and verified a bundle: pays the provider that
-   * served first (the whole charge; `providers` in the order they delivered). Never throws: the install
-   * has already happened, so a payment that cannot be made (not joined, low balance, unknown host) is
-   * reported back and logged.
+   * The content layer's call after an install verified a bundle. A priced adapter (`price` > 0, the price
+   * the user accepted) pays its `publisher` exactly that price: the charge's receipt names the content
+   * CID, so it is also the payment commitment a provider may ask for. An unpriced download pays the
+   * provider that served first (1 token per started MB; `providers` in the order they delivered). Never
+   * throws: the install has already happened, so a payment that cannot be made (not joined, low balance,
+   * unknown payee) is reported back and logged. Nothing is paid to oneself.
    */
-  async payForInstall (d: { contentId: string, bytes: number, price?: number, providers: readonly string[] }, options: AbortOptions = {}): Promise<InstallPayment | undefined> {
-    const host = d.providers.find(p => p !== this._ledger?.account)
+  async payForInstall (d: { contentId: string, bytes: number, price?: number, publisher?: string, providers: readonly string[] }, options: AbortOptions = {}): Promise<InstallPayment | undefined> {
+    const priced = d.price !== undefined && d.price > 0
+    if (priced && d.publisher === undefined) throw new TypeError('payForInstall: a priced install pays its publisher, which is missing')
+    const host = priced ? (d.publisher !== this._ledger?.account ? d.publisher : undefined) : d.providers.find(p => p !== this._ledger?.account)
     if (host === undefined) return undefined
     try {
       const { block } = await this.payForDownload({ contentId: d.contentId, bytes: d.bytes, host, price: d.price }, options)
