@@ -74,6 +74,20 @@ test('settings: bad values are reported with the key to fix; good ones become th
   assert.deepEqual([clamped.search.timeoutMs, clamped.search.hops, clamped.search.minSimilarity], [30_000, 1, 1])
 })
 
+test('settings: announcement lists must be http(s) URLs, file: URLs or absolute paths; list settings are capped', () => {
+  const abs = path.resolve('/srv/lists/peers.txt')
+  const ok = loopback({ announcementLists: ['https://example.org/peers.txt', 'http://127.0.0.1:8080/peers.txt', abs, 'file:///srv/lists/peers.txt'] })
+  assert.deepEqual(validateSettings(ok), [])
+  const bad = validateSettings(loopback({ announcementLists: ['ftp://example.org/peers.txt', 'javascript:alert(1)', 'peers.txt', '../../.ssh/id_ed25519'] }))
+  assert.deepEqual(bad.map(p => p.key), Array(4).fill('network.announcementLists'))
+  assert.match(bad[0].message, /only http\(s\) URLs, file: URLs and file paths/)
+  assert.match(bad[2].message, /relative path: give an absolute path/)
+  const peer = 'continuum://peer:12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK@127.0.0.1:4101'
+  const many = validateSettings(loopback({ bootstrapPeers: Array(1000).fill(peer), announcementLists: Array(1000).fill(abs) }))
+  assert.deepEqual(many.map(p => p.key), ['network.bootstrapPeers', 'network.announcementLists'])
+  assert.match(many[0].message, /at most 64 bootstrap peers/)
+})
+
 test('node host: starts in the background, reports mesh figures, stops cleanly', async () => {
   const dir = await tempDir()
   const host = hostFor(dir, loopback())
