@@ -1,7 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { loadAnnouncementSource } from '../src/node/bootstrap/announcements'
 import type { MeshNode } from '../src/node/mesh-node'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor, connectedTo } from './helpers/mesh'
 
@@ -110,5 +114,41 @@ test('an aborted WebSockets dial to a dead peer does not crash the node', async 
     assert.equal(b.state, 'started')
   } finally {
     await stopAll(nodes)
+  }
+})
+
+test('announcement lists: an endless or oversized answer, a device file and other schemes fail with one line; file: URLs work', async () => {
+  const valid = 'continuum://peer:12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK@127.0.0.1:4101\n'
+  // A server that answers a valid line, then streams forever and never ends the response.
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    if (req.url === '/small') { res.end(valid); return }
+    res.write(valid)
+    const chunk = Buffer.alloc(64 * 1024, '#')
+    const pump = (): void => { while (!res.destroyed && res.write(chunk)); if (!res.destroyed) res.once('drain', pump) }
+    pump()
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const dir = await tempDir()
+  try {
+    assert.equal(await loadAnnouncementSource(`${base}/small`), valid)
+    await assert.rejects(loadAnnouncementSource(`${base}/endless`, { timeoutMs: 120_000 }), (err: Error) => err.name === 'AnnouncementSourceError' && /larger than 1 MiB/.test(err.message))
+    if (process.platform !== 'win32') {
+      await assert.rejects(loadAnnouncementSource('/dev/zero'), (err: Error) => err.name === 'AnnouncementSourceError' && /not a regular file/.test(err.message))
+    }
+    const big = path.join(dir, 'big.txt')
+    await writeFile(big, Buffer.alloc(2 * 1024 * 1024, '#'))
+    await assert.rejects(loadAnnouncementSource(big), (err: Error) => err.name === 'AnnouncementSourceError' && /larger than 1 MiB/.test(err.message))
+    for (const bad of ['ftp://127.0.0.1/peers.txt', 'data:text/plain,peers', 'javascript:alert(1)']) {
+      await assert.rejects(loadAnnouncementSource(bad), (err: Error) => err.name === 'AnnouncementSourceError' && /only http\(s\) URLs, file: URLs and file paths/.test(err.message), bad)
+    }
+    const list = path.join(dir, 'peers.txt')
+    await writeFile(list, valid)
+    assert.equal(await loadAnnouncementSource(pathToFileURL(list).href), valid, 'a file: URL is read as the file')
+  } finally {
+    server.closeAllConnections()
+    server.close()
+    await rm(dir, { recursive: true, force: true })
   }
 })

@@ -357,6 +357,30 @@ test('a node with no peers says so and still shows its own results', async () =>
   await shot('no-peers')
 })
 
+test('peer text is text: markdown, HTML and links in a manifest stay literal in the results and the details pane', async () => {
+  // What a hostile publisher can sign: a tracking image, raw HTML with a handler, a command link.
+  const hostile = '![x](http://127.0.0.1:1/track.png) <img src=x onerror="document.title=\'pwned\'"> [click](command:evil) <a href="javascript:alert(1)">js</a>'
+  const file = path.join(await tempDir(), 'hostile.jsonl')
+  await writeFile(file, JSON.stringify({ ...B_CATALOG[0], id: 'hostile-harpsichord', name: 'Harpsichord <b>Quill</b> **Voicing**', description: `Voices harpsichord quills and delrin plectra. ${hostile}`, specializations: ['<i>quill</i>'], contentHash: 'sha256-' + 'ef'.repeat(32) }) + '\n')
+  const r = spawnSync(process.execPath, [bin, '--data-dir', d!.dir, 'genome', 'import', file], { encoding: 'utf8', timeout: 60_000 })
+  assert.equal(r.status, 0, r.stderr)
+  await search(page, 'voicing harpsichord quills and delrin plectra')
+  const hit = page.locator('.result', { hasText: 'Harpsichord' }).first()
+  await hit.waitFor()
+  assert.match(await hit.innerText(), /Harpsichord <b>Quill<\/b> \*\*Voicing\*\*/, 'the name as written, no markup')
+  assert.ok((await hit.locator('.result-desc').innerText()).includes(hostile), 'the description as written')
+  await hit.click()
+  const details = page.locator('section.details')
+  await details.waitFor()
+  assert.equal(await details.locator('.model-card').innerText(), `Voices harpsichord quills and delrin plectra. ${hostile}`)
+  assert.equal(await details.locator('.model-card *').count(), 0, 'the model card holds text only, no elements')
+  for (const where of [details, hit]) {
+    assert.equal(await where.locator('img, b, a[href^="javascript:"], a[href^="command:"], a[href^="http:"]').count(), 0, 'no element came from peer text')
+  }
+  assert.notEqual(await page.title(), 'pwned', 'no handler ran')
+  await shot('peer-text-literal')
+})
+
 test('no console errors, CSP violations or non-loopback requests', () => {
   // Errors from the last test (the node was stopped on purpose) are expected network failures.
   const unexpected = consoleProblems.filter(m => !/Failed to load resource|ERR_CONNECTION_REFUSED|net::/i.test(m))

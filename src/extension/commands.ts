@@ -6,6 +6,7 @@ import { errorMessage } from '../node/util/logger'
 import type { MeshNode } from '../node/mesh-node'
 import { installRef, isCid, refusedPrice, requireContent, type InstallProgress } from './content'
 import type { Fix, NodeHost } from './node-host'
+import { escapeIcons, escapeMarkdown, escapeMarkdownParagraphs, escapeNotification } from './peer-text'
 import { formatPrice, formatSimilarity, hostCount, type AdapterResult } from './search'
 import { showSearchQuickPick, type AdapterAction } from './search-quick-pick'
 import { SECTION, type ExtensionSettings } from './settings'
@@ -152,7 +153,7 @@ export class Commands implements vscode.Disposable {
     if (result === undefined) return undefined
     this.afterContentChange()
     const lockfile = vscode.Uri.joinPath(project, 'continuum.lock.json')
-    void vscode.window.showInformationMessage(`Installed ${name ?? ref} into ${vscode.workspace.asRelativePath(project, true)}/.continuum/adapters.`, 'Open Lockfile').then(choice => {
+    void vscode.window.showInformationMessage(`Installed ${escapeNotification(name ?? ref)} into ${vscode.workspace.asRelativePath(project, true)}/.continuum/adapters.`, 'Open Lockfile').then(choice => {
       if (choice === 'Open Lockfile') void vscode.window.showTextDocument(lockfile)
     })
     return { folder: project, result }
@@ -323,7 +324,7 @@ export class Commands implements vscode.Disposable {
     if (value === undefined) return undefined
     await vscode.env.clipboard.writeText(value)
     const what = installed?.item.cid !== undefined || isCid(value) ? 'CID' : 'content hash'
-    vscode.window.setStatusBarMessage(`$(copy) Copied the ${what} of ${installed?.item.name ?? r?.name ?? value}`, 3_000)
+    vscode.window.setStatusBarMessage(`$(copy) Copied the ${what} of ${escapeIcons(installed?.item.name ?? r?.name ?? value)}`, 3_000)
     return value
   }
 
@@ -344,26 +345,31 @@ function resultOf (target: unknown): AdapterResult | undefined {
   return undefined
 }
 
+/**
+ * The "Show Details" page. Everything from the manifest is peer-supplied and escaped (peer-text.ts):
+ * the preview renders it as text, never as images, links or HTML.
+ */
 export function detailsMarkdown (r: AdapterResult): string {
   const hosts = hostCount(r)
+  const md = escapeMarkdown
   const lines = [
-    `# ${r.name}`,
+    `# ${md(r.name)}`,
     '',
-    r.description,
+    escapeMarkdownParagraphs(r.description),
     '',
     '| | |',
     '| --- | --- |',
-    `| Version | ${r.version} |`,
-    `| Kind | ${r.kind} |`,
-    `| Base model | \`${r.baseModel}\` |`,
-    `| Specializations | ${r.specializations.join(', ').replace(/\|/g, '\\|')} |`,
+    `| Version | ${md(r.version)} |`,
+    `| Kind | ${md(r.kind)} |`,
+    `| Base model | ${md(r.baseModel)} |`,
+    `| Specializations | ${md(r.specializations.join(', '))} |`,
     `| Price | ${formatPrice(r.price)} |`,
     `| Rating | ${r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : 'not rated'} |`,
     r.similarity > 0 ? `| Similarity to your query | ${formatSimilarity(r.similarity)} |` : undefined,
     `| Hosted by | ${hosts} ${hosts === 1 ? 'peer' : 'peers'}${r.location === 'local' ? ' (including this node)' : ''} |`,
-    `| CID | \`${r.contentHash}\` |`,
-    `| Publisher | \`${r.publisher}\` |`,
-    `| Catalog key | \`${r.key}\` |`,
+    `| CID | ${md(r.contentHash)} |`,
+    `| Publisher | ${md(r.publisher)} |`,
+    `| Catalog key | ${md(r.key)} |`,
     '',
     'Install it with **Continuum: Install Adapter into Project…** (or the Adapters view\'s context menu).'
   ]

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode'
 import type { MeshNode } from '../node/mesh-node'
 import { errorMessage } from '../node/util/logger'
+import { escapeIcons } from './peer-text'
 import { formatPrice, formatSimilarity, hostCount, searchAdapters, type AdapterResult } from './search'
 import type { SearchSettings } from './settings'
 
@@ -22,9 +23,10 @@ const BUTTONS: Array<vscode.QuickInputButton & { action: AdapterAction }> = [
 export function toPick (r: AdapterResult): AdapterPick {
   const hosts = hostCount(r)
   return {
-    label: r.name,
+    // Peer text: QuickPick renders `$(icon)` syntax, so it is shown literally.
+    label: escapeIcons(r.name),
     description: [formatSimilarity(r.similarity), r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : undefined, formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · '),
-    detail: `${r.specializations.slice(0, 6).join(', ')}${r.network === true ? ' · from the network' : ''}`,
+    detail: `${escapeIcons(r.specializations.slice(0, 6).join(', '))}${r.network === true ? ' · from the network' : ''}`,
     // The list is ranked by meaning, not by VS Code's fuzzy match on the typed text.
     alwaysShow: true,
     buttons: BUTTONS,

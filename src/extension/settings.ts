@@ -1,8 +1,10 @@
 // The one place where `continuum.*` settings become the node's init and the search options.
 // Kept free of the `vscode` module so it is tested directly.
 import { isIP } from 'node:net'
+import path from 'node:path'
+import { z } from 'zod'
 import type { MeshNodeInit } from '../node/mesh-node'
-import { parsePeerAddress } from '../node/bootstrap/announcements'
+import { announcementSourceKind, parsePeerAddress } from '../node/bootstrap/announcements'
 import type { FeatureOptions } from '../node/features'
 
 export const SECTION = 'continuum'
@@ -88,22 +90,59 @@ export function readSettings (cfg: ConfigReader): ExtensionSettings {
 /** A setting that stops the node from starting, with the key the user should fix. */
 export interface SettingProblem { key: string, message: string }
 
-/** Problems that would make the node fail to start, found before trying. */
+/** At most this many entries per list setting (a list is a handful of addresses). */
+export const MAX_SETTING_LIST = 64
+const MAX_SETTING_TEXT = 2048
+
+const listenAddressSchema = z.string().superRefine((a, ctx) => {
+  if (isIP(a) === 0) ctx.addIssue({ code: 'custom', message: `"${a.slice(0, 100)}" is not an IP address (use 0.0.0.0 for every interface or 127.0.0.1 for this machine only)` })
+})
+
+const bootstrapPeerSchema = z.string().max(MAX_SETTING_TEXT, 'is too long for a peer address').superRefine((peer, ctx) => {
+  try {
+    parsePeerAddress(peer)
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `"${peer.slice(0, 200)}" is not a peer address (${(err as Error).message}); use continuum://peer:<peerId>@<host>:<port>` })
+  }
+})
+
+/** An http(s) URL, a file: URL or an absolute path: the extension host's working directory is no place to resolve a relative one. */
+const announcementListSchema = z.string().max(MAX_SETTING_TEXT, 'is too long for a URL or path').superRefine((source, ctx) => {
+  try {
+    const where = announcementSourceKind(source)
+    if (where.kind === 'file' && !path.isAbsolute(where.path)) {
+      ctx.addIssue({ code: 'custom', message: `"${source.slice(0, 200)}" is a relative path: give an absolute path, a file:// URL or an https:// URL` })
+    }
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message })
+  }
+})
+
+const listOf = (item: z.ZodType<string>, what: string) => z.array(item).max(MAX_SETTING_LIST, `at most ${MAX_SETTING_LIST} ${what}`)
+
+/** The settings that reach the node's network edge, checked with zod before the node is built. */
+const networkSettingsSchema = z.object({
+  listenAddress: listenAddressSchema,
+  bootstrapPeers: listOf(bootstrapPeerSchema, 'bootstrap peers'),
+  announcementLists: listOf(announcementListSchema, 'announcement lists')
+})
+
+const SETTING_KEYS: Record<string, string> = {
+  listenAddress: 'network.listenAddress',
+  bootstrapPeers: 'network.bootstrapPeers',
+  announcementLists: 'network.announcementLists'
+}
+
+/** Problems that would make the node fail to start (or read what it should not), found before trying. */
 export function validateSettings (s: ExtensionSettings): SettingProblem[] {
   const problems: SettingProblem[] = []
-  if (isIP(s.listenAddress) === 0) {
-    problems.push({ key: 'network.listenAddress', message: `"${s.listenAddress}" is not an IP address (use 0.0.0.0 for every interface or 127.0.0.1 for this machine only)` })
-  }
+  const network = networkSettingsSchema.safeParse({ listenAddress: s.listenAddress, bootstrapPeers: s.bootstrapPeers, announcementLists: s.announcementLists })
+  const networkProblems = network.success ? [] : network.error.issues.map(i => ({ key: SETTING_KEYS[String(i.path[0])] ?? String(i.path[0]), message: i.message }))
+  problems.push(...networkProblems.filter(p => p.key === 'network.listenAddress'))
   if (!Number.isInteger(s.listenPort) || s.listenPort < 0 || s.listenPort > 65535) {
     problems.push({ key: 'network.listenPort', message: `${s.listenPort} is not a TCP port (0–65535; 0 picks any free port)` })
   }
-  for (const peer of s.bootstrapPeers) {
-    try {
-      parsePeerAddress(peer)
-    } catch (err) {
-      problems.push({ key: 'network.bootstrapPeers', message: `"${peer}" is not a peer address (${(err as Error).message}); use continuum://peer:<peerId>@<host>:<port>` })
-    }
-  }
+  problems.push(...networkProblems.filter(p => p.key !== 'network.listenAddress'))
   if (!Number.isInteger(s.cacheSize) || s.cacheSize < 100 || s.cacheSize > 100_000) {
     problems.push({ key: 'cache.maxAdapters', message: `${s.cacheSize} is out of range (100–100000)` })
   }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode'
 import type { NodeHost } from './node-host'
 import { contentFeature, toInstalled, type InstalledAdapter } from './content'
+import { escapeMarkdown, escapeMarkdownParagraphs } from './peer-text'
 import { formatPrice, hostCount, resultFromHit, type AdapterResult } from './search'
 import { errorMessage } from '../node/util/logger'
 
@@ -139,19 +140,18 @@ function adapterItem (r: AdapterResult, group: AdapterGroup): vscode.TreeItem {
   item.id = `${group}:${r.key}`
   const hosts = hostCount(r)
   item.description = [r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : undefined, formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · ')
+  // Peer text, escaped; no icons, no HTML, no trusted (command) links.
   const md = new vscode.MarkdownString(undefined, false)
-  md.appendMarkdown(`**${escapeMd(r.name)}** v${escapeMd(r.version)} · ${escapeMd(r.kind)} for \`${escapeMd(r.baseModel)}\`\n\n`)
-  md.appendText(r.description)
-  md.appendMarkdown(`\n\n${escapeMd(r.specializations.join(', '))}\n\nCID \`${escapeMd(r.contentHash)}\``)
+  md.supportHtml = false
+  md.isTrusted = false
+  md.appendMarkdown(`**${escapeMarkdown(r.name)}** v${escapeMarkdown(r.version)} · ${escapeMarkdown(r.kind)} for ${escapeMarkdown(r.baseModel)}\n\n`)
+  md.appendMarkdown(escapeMarkdownParagraphs(r.description))
+  md.appendMarkdown(`\n\n${escapeMarkdown(r.specializations.join(', '))}\n\nCID ${escapeMarkdown(r.contentHash)}`)
   item.tooltip = md
   item.contextValue = group === 'mine' ? 'adapter.mine' : group === 'installed' ? 'adapter.installed' : 'adapter.remote'
   item.iconPath = new vscode.ThemeIcon(group === 'mine' ? 'account' : 'symbol-misc')
   item.command = { command: 'continuum.showAdapterDetails', title: 'Show Details', arguments: [r] }
   return item
-}
-
-function escapeMd (s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, c => `\\${c}`)
 }
 
 export type PeerTreeNode = { peerId: string, latencyMs?: number, neighbour: boolean, adapters: number, direction: string, address?: string }

@@ -7,7 +7,7 @@ import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import { createMeshLibp2p, type MeshLibp2p } from './transport/libp2p'
 import { DEFAULT_LISTEN } from './transport/constants'
 import { ListenError } from './transport/errors'
-import { defaultDataDir, prepareDataDir } from './identity/data-dir'
+import { defaultDataDir, prepareDataDir, tightenSecrets } from './identity/data-dir'
 import { openIdentity, type NodeIdentity } from './identity/identity'
 import { lockDirectory, type DirectoryLock } from './storage/lock'
 import { PeerCache } from './bootstrap/peer-cache'
@@ -174,8 +174,10 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     this._state = 'starting'
     this.shutdown = new AbortController()
     try {
-      await prepareDataDir(this.dataDir)
+      await prepareDataDir(this.dataDir, this.log)
       this.lock = await lockDirectory(this.dataDir)
+      // Before the key is read: a key file an older version left 0644 is made private first.
+      await tightenSecrets(this.dataDir, this.log)
       this.identity = await openIdentity(this.dataDir)
       const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
       this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity })

@@ -1,7 +1,7 @@
 // Unit tests of the extension glue with a stub of the `vscode` module: settings → node init, the node host's
 // start/failure/fix states, status bar text, trees, search merging, the workspace query and activation.
 // Real mesh nodes on 127.0.0.1 with mDNS off; nothing leaves this machine.
-import { settings as stubSettings, shown, commandsApi, fakeContext, resetShown, workspace as stubWorkspace, Uri, quickPicks, type FakeQuickPick } from './vscode-stub'
+import { settings as stubSettings, shown, commandsApi, fakeContext, resetShown, workspace as stubWorkspace, window as stubWindow, Uri, quickPicks, type FakeQuickPick } from './vscode-stub'
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
@@ -19,6 +19,7 @@ import { searchAdapters, resultFromWire, type AdapterResult } from '../../src/ex
 import { toPick, showSearchQuickPick, type AdapterAction } from '../../src/extension/search-quick-pick'
 import { buildWorkspaceQuery, parseCargoToml, parsePyproject } from '../../src/extension/workspace-query'
 import { activate, deactivate, type ContinuumApi } from '../../src/extension/extension'
+import { Commands } from '../../src/extension/commands'
 import { tempDir, waitFor } from '../helpers/mesh'
 
 const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..', '..')
@@ -71,6 +72,20 @@ test('settings: bad values are reported with the key to fix; good ones become th
   // Out-of-range search settings are clamped rather than breaking search.
   const clamped = readSettings({ get: <T>(k: string) => ({ 'search.timeoutSeconds': 999, 'search.maxHops': 0, 'search.minSimilarity': 2 } as Record<string, unknown>)[k] as T })
   assert.deepEqual([clamped.search.timeoutMs, clamped.search.hops, clamped.search.minSimilarity], [30_000, 1, 1])
+})
+
+test('settings: announcement lists must be http(s) URLs, file: URLs or absolute paths; list settings are capped', () => {
+  const abs = path.resolve('/srv/lists/peers.txt')
+  const ok = loopback({ announcementLists: ['https://example.org/peers.txt', 'http://127.0.0.1:8080/peers.txt', abs, 'file:///srv/lists/peers.txt'] })
+  assert.deepEqual(validateSettings(ok), [])
+  const bad = validateSettings(loopback({ announcementLists: ['ftp://example.org/peers.txt', 'javascript:alert(1)', 'peers.txt', '../../.ssh/id_ed25519'] }))
+  assert.deepEqual(bad.map(p => p.key), Array(4).fill('network.announcementLists'))
+  assert.match(bad[0].message, /only http\(s\) URLs, file: URLs and file paths/)
+  assert.match(bad[2].message, /relative path: give an absolute path/)
+  const peer = 'continuum://peer:12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK@127.0.0.1:4101'
+  const many = validateSettings(loopback({ bootstrapPeers: Array(1000).fill(peer), announcementLists: Array(1000).fill(abs) }))
+  assert.deepEqual(many.map(p => p.key), ['network.bootstrapPeers', 'network.announcementLists'])
+  assert.match(many[0].message, /at most 64 bootstrap peers/)
 })
 
 test('node host: starts in the background, reports mesh figures, stops cleanly', async () => {
@@ -221,6 +236,60 @@ test('search: network records without a key, name or CID are dropped', () => {
   assert.equal(resultFromWire({ name: 'x' }), undefined)
   assert.equal(resultFromWire('x'), undefined)
   assert.equal(resultFromWire({ key: 'a/b', name: 'B', contentHash: 'h', similarity: 7 })?.similarity, 1)
+})
+
+// What a hostile publisher can sign into a manifest: a tracking image, raw HTML, a command link, icon syntax.
+const HOSTILE = '![x](http://127.0.0.1:1/track.png) <img src=x onerror=alert(1)> [click](command:evil) $(alert) **bold**'
+/** Every CommonMark-active character escaped: the text renders literally, whatever it holds. */
+const INERT = /^(?:[^!-/:-@[-`{-~]|\\[!-/:-@[-`{-~])*$/
+
+test('peer text: Show Details, the Adapters tooltip and the QuickPick show markdown, HTML and links from a manifest as text', async () => {
+  resetShown()
+  const hostile: AdapterResult = {
+    key: 'remote/12D3KooWevil/evil-lora', id: 'evil-lora', name: `Evil ${HOSTILE}`, version: '1.0.0', description: `${HOSTILE}\n# heading\n\n| a | b |\n${HOSTILE}`,
+    kind: 'lora', baseModel: 'x`y](http://127.0.0.1:1/)', specializations: ['[tag](http://127.0.0.1:1/)'], price: 0, contentHash: 'sha256-<img>', publisher: '12D3KooW<b>',
+    similarity: 0.5, location: 'remote', availableFrom: []
+  }
+  const host = hostFor(await tempDir(), loopback())
+  const adapters = new AdaptersTreeProvider(host)
+  const peers = new PeersTreeProvider(host)
+  const commands = new Commands({ host, log: stubWindow.createOutputChannel('test') as never, settings: () => DEFAULT_SETTINGS, adapters, peers, openMarketplace: async () => {} })
+  try {
+    await commandsApi.executeCommand('continuum.showAdapterDetails', hostile)
+    const doc = shown.documents.at(-1)!
+    assert.equal(doc.languageId, 'markdown')
+    assert.equal(shown.previews.at(-1), doc.uri, 'shown as a markdown preview')
+    const text = doc.text
+    const heading = text.split('\n')[0]
+    assert.ok(heading.startsWith('# '))
+    assert.match(heading.slice(2), INERT, 'the name cannot open an image, link or tag')
+    // The description's lines are peer text from start to end: none of them may carry live syntax.
+    const description = text.split('\n').slice(2, text.split('\n').indexOf('| | |') - 1).filter(l => l !== '')
+    assert.ok(description.length >= 1)
+    for (const line of description) assert.match(line, INERT, line)
+    assert.equal(description.join(' ').replace(/\\(.)/g, '$1'), `${HOSTILE} # heading | a | b | ${HOSTILE}`, 'and every word is still there')
+    for (const row of text.split('\n').filter(l => /^\| (Kind|Base model|Specializations|CID|Publisher|Catalog key) \|/.test(l))) {
+      assert.match(row.replace(/^\| [A-Za-z ]+ \| /, '').replace(/ \|$/, ''), INERT, row)
+    }
+    assert.doesNotMatch(text, /(?<!\\)<img|(?<!\\)!(?<!\\)\[x|(?<!\\)\[click(?<!\\)\]/)
+
+    // The tooltip: escaped, no HTML, not trusted (so no command: links).
+    const item = adapters.getTreeItem({ type: 'adapter', group: 'discovered', result: hostile })
+    const tip = item.tooltip as unknown as { value: string, supportHtml: boolean, isTrusted: unknown }
+    assert.equal(tip.supportHtml, false)
+    assert.equal(tip.isTrusted, false)
+    assert.doesNotMatch(tip.value, /(?<!\\)<img|(?<!\\)!(?<!\\)\[x|(?<!\\)\[click(?<!\\)\]|(?<!\\)\[tag/)
+    assert.ok(tip.value.includes('\\<img src\\=x onerror\\=alert\\(1\\)\\>'), tip.value)
+
+    // QuickPick renders $(icon) in labels: shown literally.
+    const pick = toPick(hostile)
+    assert.ok(pick.label.includes('\\$(alert)'), pick.label)
+    assert.ok(!/(?<!\\)\$\(alert\)/.test(pick.label))
+  } finally {
+    commands.dispose()
+    adapters.dispose()
+    peers.dispose()
+  }
 })
 
 test('trees: Adapters groups own and discovered adapters with counts; Peers lists connected peers with their adapters', async () => {

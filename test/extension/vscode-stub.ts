@@ -38,9 +38,12 @@ export class ThemeIcon { constructor (readonly id: string) {} }
 
 export class MarkdownString {
   value = ''
+  supportHtml = false
+  isTrusted: boolean | { enabledCommands: string[] } = false
   constructor (value = '', readonly supportThemeIcons = false) { this.value = value }
   appendMarkdown (s: string): this { this.value += s; return this }
-  appendText (s: string): this { this.value += s; return this }
+  /** As VS Code does: markdown syntax characters are escaped. */
+  appendText (s: string): this { this.value += s.replace(/[\\`*_{}[\]()#+\-!~]/g, '\\$&').replace(/\n/g, '\n\n'); return this }
 }
 
 export class TreeItem {
@@ -72,8 +75,15 @@ export const shown = {
   contextKeys: new Map<string, unknown>(),
   /** Warnings with their options and buttons (modal confirmations); `answerWarning` picks the button (none by default). */
   warnings: [] as Array<{ message: string, modal: boolean, items: string[] }>,
-  answerWarning: undefined as ((message: string, items: string[]) => string | undefined) | undefined
+  answerWarning: undefined as ((message: string, items: string[]) => string | undefined) | undefined,
+  /** Text documents the extension opened (virtual ones with the text its content provider gave). */
+  documents: [] as Array<{ uri: Uri, text: string, languageId: string }>,
+  /** URIs opened with `markdown.showPreview`. */
+  previews: [] as Uri[]
 }
+
+type ContentProvider = { provideTextDocumentContent: (uri: Uri) => string | undefined | Promise<string | undefined> }
+const contentProviders = new Map<string, ContentProvider>()
 
 const commands = new Map<string, (...args: unknown[]) => unknown>()
 const configChange = new EventEmitter<{ affectsConfiguration: (key: string) => boolean }>()
@@ -96,7 +106,17 @@ export const workspace = {
   getConfiguration: configuration,
   onDidChangeConfiguration: configChange.event,
   onDidChangeWorkspaceFolders: new EventEmitter<unknown>().event,
-  registerTextDocumentContentProvider: () => new Disposable(() => {}),
+  registerTextDocumentContentProvider: (scheme: string, provider: ContentProvider) => {
+    contentProviders.set(scheme, provider)
+    return new Disposable(() => { if (contentProviders.get(scheme) === provider) contentProviders.delete(scheme) })
+  },
+  openTextDocument: async (uri: Uri) => {
+    const provider = contentProviders.get(uri.scheme)
+    const text = provider !== undefined ? await provider.provideTextDocumentContent(uri) ?? '' : await (await import('node:fs/promises')).readFile(uri.fsPath, 'utf8')
+    const doc = { uri, text, languageId: 'plaintext', getText: () => text }
+    shown.documents.push(doc)
+    return doc
+  },
   getWorkspaceFolder: () => undefined,
   asRelativePath: (p: Uri | string) => typeof p === 'string' ? p : p.path,
   fs: { readFile: async (uri: Uri) => new Uint8Array(await (await import('node:fs/promises')).readFile(uri.fsPath)) }
@@ -170,6 +190,7 @@ export const commandsApi = {
   },
   executeCommand: async (id: string, ...args: unknown[]) => {
     if (id === 'setContext') { shown.contextKeys.set(String(args[0]), args[1]); return undefined }
+    if (id === 'markdown.showPreview') { shown.previews.push(args[0] as Uri); return undefined }
     const fn = commands.get(id)
     if (fn === undefined) throw new Error(`command ${id} not found`)
     return fn(...args)
@@ -178,7 +199,7 @@ export const commandsApi = {
 }
 
 export const env = { clipboard: { writeText: async (s: string) => { shown.clipboard = s } } }
-export const languages = { setTextDocumentLanguage: async (d: unknown) => d }
+export const languages = { setTextDocumentLanguage: async (d: { languageId: string }, languageId: string) => { d.languageId = languageId; return d } }
 
 const vscodeStub = {
   EventEmitter, Disposable, CancellationError, TreeItem, TreeItemCollapsibleState, StatusBarAlignment, QuickPickItemKind,
@@ -203,4 +224,6 @@ export function resetShown (): void {
   shown.infos.length = 0
   shown.clipboard = ''
   shown.outputLines.length = 0
+  shown.documents.length = 0
+  shown.previews.length = 0
 }

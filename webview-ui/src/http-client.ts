@@ -90,7 +90,7 @@ export class HttpMeshClient implements MeshClient {
         if (this.connection.state === 'open') this.setConnection({ state: 'lost', message: 'Lost the connection to the node; reconnecting…' })
         return
       }
-      // CLOSED: the server answered with an error (a restarted node has a new token) or refused outright.
+      // CLOSED: the server answered with an error (a new token: api-token was deleted) or refused outright.
       es.close()
       this.source = undefined
       void this.diagnoseAndRetry()
@@ -112,7 +112,7 @@ export class HttpMeshClient implements MeshClient {
     } catch (err) {
       const e = err as ClientError
       if (e.status === 401) {
-        this.setConnection({ state: 'unauthorised', message: 'The node no longer accepts this page\'s access token (it has restarted with a new one). Open the URL the node printed at start, or read the token from api.json in its data dir.' })
+        this.setConnection({ state: 'unauthorised', message: 'The node no longer accepts this page\'s access token (its api-token file was replaced). Open the URL the node printed at start, or read the token from api.json in its data dir.' })
       } else {
         this.setConnection({ state: 'lost', message: `Cannot reach the node at ${this.base}: ${e.message}. Retrying…` })
       }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
 import { writeFileAtomic } from '../storage/atomic-file'
 import { errorMessage, type Logger } from '../util/logger'
-import { API_INFO_FILE, API_TOKEN_FILE, MAX_BODY_BYTES } from './constants'
+import { API_INFO_FILE, API_TOKEN_FILE, LOOPBACK_HOSTS, MAX_BODY_BYTES, QUERY_TOKEN_PATHS } from './constants'
 import { BadRequestError } from './errors'
 
 export interface ApiRequest {
@@ -106,22 +106,55 @@ export class ApiServer {
     await rm(path.join(this.init.dataDir, API_INFO_FILE), { force: true })
   }
 
+  /**
+   * The token comes in the Authorization header; `?token=` only on the event stream, because a
+   * browser's EventSource cannot send headers. Anywhere else a token in the URL would end up in
+   * logs and history, so it is not accepted.
+   */
   private authorised (req: http.IncomingMessage, url: URL): boolean {
     const header = req.headers.authorization
-    const given = header?.startsWith('Bearer ') === true ? header.slice(7) : url.searchParams.get('token') ?? ''
+    const fromQuery = req.method === 'GET' && QUERY_TOKEN_PATHS.includes(url.pathname) ? url.searchParams.get('token') ?? '' : ''
+    const given = header?.startsWith('Bearer ') === true ? header.slice(7) : fromQuery
     const a = Buffer.from(given)
     const b = Buffer.from(this.token)
     return a.length === b.length && timingSafeEqual(a, b)
   }
 
+  /** The `Host` values this server answers to: its loopback names with its port. */
+  private allowedHosts (): string[] {
+    const port = (this.server?.address() as AddressInfo | null)?.port
+    return LOOPBACK_HOSTS.map(h => `${h}:${port ?? ''}`)
+  }
+
+  /**
+   * DNS rebinding: a web page can point its own host name at 127.0.0.1 and then talk to this server
+   * as "same origin"; the Host header still carries that name, so only loopback names are served.
+   * Cross-origin requests (another site's page POSTing here) carry a foreign Origin and are refused.
+   */
+  private refusedOrigin (req: http.IncomingMessage): { status: number, name: string, message: string } | undefined {
+    const hosts = this.allowedHosts()
+    const host = req.headers.host?.toLowerCase()
+    if (host === undefined || !hosts.includes(host)) {
+      return { status: 421, name: 'MisdirectedRequest', message: `This API answers only to ${hosts[0]} (got Host "${(host ?? '').slice(0, 100)}"): use the URL in the data dir's api.json` }
+    }
+    const origin = req.headers.origin
+    if (origin !== undefined && !hosts.some(h => origin.toLowerCase() === `http://${h}`)) {
+      return { status: 403, name: 'CrossOriginRefused', message: `Requests from other origins (${origin.slice(0, 100)}) are refused: open the web UI from ${this._url}` }
+    }
+    return undefined
+  }
+
   private async handle (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const refused = this.refusedOrigin(req)
+    if (refused !== undefined) return sendJson(res, refused.status, { error: { name: refused.name, message: refused.message } })
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (!url.pathname.startsWith('/api/')) {
       if (this.init.staticHandler?.(req, res) === true) return
       return sendJson(res, 404, { error: { name: 'NotFound', message: `No such path ${url.pathname}` } })
     }
     if (!this.authorised(req, url)) {
-      return sendJson(res, 401, { error: { name: 'Unauthorized', message: 'Missing or wrong API token: use the token in the data dir\'s api.json (Authorization: Bearer <token>)' } })
+      const inQuery = url.searchParams.has('token') && req.headers.authorization === undefined
+      return sendJson(res, 401, { error: { name: 'Unauthorized', message: inQuery ? `?token= is accepted only on ${QUERY_TOKEN_PATHS.join(', ')}: send the token as Authorization: Bearer <token>` : 'Missing or wrong API token: use the token in the data dir\'s api.json (Authorization: Bearer <token>)' } })
     }
     const controller = new AbortController()
     res.on('close', () => controller.abort())

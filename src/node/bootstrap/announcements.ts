@@ -4,8 +4,10 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isIP } from 'node:net'
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { combineSignals, type AbortOptions } from '../util/abort'
+import { ANNOUNCEMENT_FETCH_TIMEOUT_MS, MAX_ANNOUNCEMENT_LIST_BYTES as MAX_LIST_BYTES } from './constants'
 import { AnnouncementSourceError } from './errors'
 
 export interface AnnouncedPeer { line: number, peerId: string, addr: Multiaddr }
@@ -75,30 +77,92 @@ export function parseAnnouncements (text: string): ParsedAnnouncements {
   return { peers, problems }
 }
 
-/** Largest announcement list we read; a list is a few KB of text. */
-const MAX_LIST_BYTES = 1024 * 1024
+/** Where an announcement list may come from: an http(s) URL, a file: URL or a file path. */
+export type AnnouncementSourceKind = { kind: 'url', url: URL } | { kind: 'file', path: string }
 
-/** Reads a list from a file path or an http(s) URL. */
-export async function loadAnnouncementSource (source: string, options: AbortOptions & { timeoutMs?: number } = {}): Promise<string> {
-  if (/^https?:\/\//i.test(source)) {
-    const signal = combineSignals([options.signal], options.timeoutMs ?? 10_000)
-    let res: Response
+/**
+ * Classifies a source; any other scheme (ftp:, data:, javascript:, …) is refused with a one-line
+ * error rather than being read as an odd relative path.
+ */
+export function announcementSourceKind (source: string): AnnouncementSourceKind {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase()
+  // A one-letter "scheme" is a Windows drive (C:\lists\peers.txt).
+  if (scheme === undefined || scheme.length === 1) return { kind: 'file', path: source }
+  if (scheme === 'file') {
     try {
-      res = await fetch(source, { signal, redirect: 'follow' })
+      return { kind: 'file', path: fileURLToPath(source) }
     } catch (err) {
-      throw new AnnouncementSourceError(`Cannot fetch announcement list ${source}: ${(err as Error).message}`)
+      throw new AnnouncementSourceError(`Announcement list ${source.slice(0, 200)} is not a valid file: URL (${(err as Error).message})`)
     }
-    if (!res.ok) throw new AnnouncementSourceError(`Cannot fetch announcement list ${source}: HTTP ${res.status}`)
-    const body = await res.text()
-    if (body.length > MAX_LIST_BYTES) throw new AnnouncementSourceError(`Announcement list ${source} is larger than 1 MiB`)
-    return body
   }
+  if (scheme !== 'http' && scheme !== 'https') throw new AnnouncementSourceError(`Announcement list ${source.slice(0, 200)}: only http(s) URLs, file: URLs and file paths are read`)
   try {
-    const body = await readFile(source, { encoding: 'utf8', signal: options.signal })
-    if (body.length > MAX_LIST_BYTES) throw new AnnouncementSourceError(`Announcement list ${source} is larger than 1 MiB`)
-    return body
+    return { kind: 'url', url: new URL(source) }
+  } catch {
+    throw new AnnouncementSourceError(`Announcement list ${source.slice(0, 200)} is not a valid URL`)
+  }
+}
+
+/** Reads a list from a file path or an http(s) URL, at most 1 MiB and (for URLs) within the timeout. */
+export async function loadAnnouncementSource (source: string, options: AbortOptions & { timeoutMs?: number } = {}): Promise<string> {
+  const where = announcementSourceKind(source)
+  if (where.kind === 'url') {
+    const signal = combineSignals([options.signal], options.timeoutMs ?? ANNOUNCEMENT_FETCH_TIMEOUT_MS)
+    try {
+      const res = await fetch(where.url, { signal, redirect: 'follow' })
+      if (!res.ok) throw new AnnouncementSourceError(`Cannot fetch announcement list ${source}: HTTP ${res.status}`)
+      if (res.body === null) return ''
+      return await readCapped(res.body, source)
+    } catch (err) {
+      if ((err as Error).name === 'AnnouncementSourceError') throw err
+      throw new AnnouncementSourceError(`Cannot fetch announcement list ${source}: ${signal.aborted && options.signal?.aborted !== true ? `no complete answer within ${Math.round((options.timeoutMs ?? ANNOUNCEMENT_FETCH_TIMEOUT_MS) / 1000)} s` : (err as Error).message}`)
+    }
+  }
+  let fh
+  try {
+    fh = await open(where.path, 'r')
+    const st = await fh.stat()
+    // A device or FIFO (/dev/zero, a pipe) would never end.
+    if (!st.isFile()) throw new AnnouncementSourceError(`Announcement list ${source} is not a regular file`)
+    if (st.size > MAX_LIST_BYTES) throw tooLarge(source)
+    // Read at most one byte past the cap: a file that grows while read is still bounded.
+    const buf = Buffer.alloc(MAX_LIST_BYTES + 1)
+    let size = 0
+    for (;;) {
+      options.signal?.throwIfAborted()
+      const { bytesRead } = await fh.read(buf, size, buf.length - size, size)
+      if (bytesRead === 0) break
+      size += bytesRead
+      if (size > MAX_LIST_BYTES) throw tooLarge(source)
+    }
+    return buf.subarray(0, size).toString('utf8')
   } catch (err) {
     if ((err as Error).name === 'AnnouncementSourceError') throw err
     throw new AnnouncementSourceError(`Cannot read announcement list ${source} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path`)
+  } finally {
+    await fh?.close()
   }
+}
+
+/** Reads a stream as UTF-8, failing as soon as it passes the cap (never buffering more). */
+async function readCapped (body: ReadableStream<Uint8Array>, source: string): Promise<string> {
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > MAX_LIST_BYTES) throw tooLarge(source)
+      chunks.push(value)
+    }
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function tooLarge (source: string): AnnouncementSourceError {
+  return new AnnouncementSourceError(`Announcement list ${source} is larger than ${MAX_LIST_BYTES / 1024 / 1024} MiB: it should be one address per line`)
 }

@@ -11,3 +11,7 @@ export const PEX_PEERS_ASKED = 3
 export const PEX_MAX_DIALS = 20
 /** How often the node checks whether it must re-bootstrap (no peers) or top up through PEX. */
 export const REBOOTSTRAP_INTERVAL_MS = 30_000
+/** Largest announcement list read (file or URL); a list is a few KB of text. */
+export const MAX_ANNOUNCEMENT_LIST_BYTES = 1024 * 1024
+/** How long fetching an announcement list URL may take, headers and body. */
+export const ANNOUNCEMENT_FETCH_TIMEOUT_MS = 10_000
