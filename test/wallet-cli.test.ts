@@ -124,9 +124,13 @@ test('two nodes: wallet send moves tokens and both nodes show the same balances;
     assert.equal(published.code, 0, published.stderr)
     const cid = (JSON.parse(published.stdout) as { cid: string }).cid
     const project = path.join(dirB, 'project')
-    const installed = cli(dirB, 'genome', 'install', `ipfs://${cid}`, '--project', project)
+    // Nothing is charged without an accepted price: the first try names the price, the second accepts it.
+    const refused = cli(dirB, 'genome', 'install', `ipfs://${cid}`, '--project', project)
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /costs 2 tokens \(paid to its publisher\): to accept, install again with --max-price 2/)
+    const installed = cli(dirB, 'genome', 'install', `ipfs://${cid}`, '--project', project, '--max-price', '2')
     assert.equal(installed.code, 0, installed.stderr)
-    assert.match(installed.stdout, /^ {2}paid 2 tokens to \w{8}; balance 108 tokens$/m)
+    assert.match(installed.stdout, /^ {2}paid 2 tokens to \w{8} \(the publisher, the accepted price\); balance 108 tokens$/m)
     await waitFor('142.1/108 on both nodes', async () => {
       const [onA, onB] = [await balancesOn(dirA), await balancesOn(dirB)]
       return onA[0] === 142.1 && onA[1] === 108 && onB[0] === 142.1 && onB[1] === 108
