@@ -2,9 +2,7 @@
 // change, stops it on deactivate, and turns start failures into a state the UI shows with a fix.
 // UI classes only listen to its events; it never touches UI itself.
 import * as vscode from 'vscode'
-import { createMeshNode, type MeshNode, type MeshNodeInit } from '../node/mesh-node'
-import { defaultFeatures } from '../node/features'
-import { errorMessage, type LogRecord } from '../node/util/logger'
+import { createMeshNode, defaultFeatures, errorMessage, type LogRecord, type MeshNode, type MeshNodeInit } from '../node'
 import { featureOptionsFromSettings, nodeInitFromSettings, validateSettings, type ExtensionSettings } from './settings'
 
 /** A way out of a failed start that the UI offers as a button. */

@@ -1,9 +1,8 @@
 // The search QuickPick: local results as you type, network results streaming in with the busy
 // indicator; each item offers Install into Project, Show Details and Copy CID.
 import * as vscode from 'vscode'
-import type { MeshNode } from '../node/mesh-node'
-import { errorMessage } from '../node/util/logger'
-import { formatPrice, formatSimilarity, hostCount, searchAdapters, type AdapterResult } from './search'
+import { errorMessage, type MeshNode } from '../node'
+import { formatPrice, formatSimilarity, fromNetwork, hostCount, searchAdapters, type AdapterResult } from './search'
 import type { SearchSettings } from './settings'
 
 /** Typing pauses this long before a search runs. */
@@ -24,7 +23,7 @@ export function toPick (r: AdapterResult): AdapterPick {
   return {
     label: r.name,
     description: [formatSimilarity(r.similarity), r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : undefined, formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · '),
-    detail: `${r.specializations.slice(0, 6).join(', ')}${r.network === true ? ' · from the network' : ''}`,
+    detail: `${r.specializations.slice(0, 6).join(', ')}${fromNetwork(r) ? ' · from the network' : ''}`,
     // The list is ranked by meaning, not by VS Code's fuzzy match on the typed text.
     alwaysShow: true,
     buttons: BUTTONS,

@@ -1,9 +1,7 @@
 // The one place where `continuum.*` settings become the node's init and the search options.
 // Kept free of the `vscode` module so it is tested directly.
 import { isIP } from 'node:net'
-import type { MeshNodeInit } from '../node/mesh-node'
-import { parsePeerAddress } from '../node/bootstrap/announcements'
-import type { FeatureOptions } from '../node/features'
+import { parsePeerAddress, type FeatureOptions, type MeshNodeInit } from '../node'
 
 export const SECTION = 'continuum'
 

@@ -1,9 +1,9 @@
 // The sidebar trees. They only read the node (through NodeHost) and refresh on its events.
 import * as vscode from 'vscode'
 import type { NodeHost } from './node-host'
-import { contentFeature, toInstalled, type InstalledAdapter } from './content'
-import { formatPrice, hostCount, resultFromHit, type AdapterResult } from './search'
-import { errorMessage } from '../node/util/logger'
+import { installedView, type InstalledView } from './content'
+import { formatPrice, hostCount, type AdapterResult } from './search'
+import { errorMessage, resultFromHit } from '../node'
 
 /** Entries listed per group; the rest are reached through search. */
 const MAX_GROUP_ITEMS = 300
@@ -13,7 +13,7 @@ export type AdapterGroup = 'installed' | 'mine' | 'discovered'
 export type AdapterTreeNode =
   | { type: 'group', group: AdapterGroup, label: string, count: number }
   | { type: 'adapter', group: AdapterGroup, result: AdapterResult }
-  | { type: 'installed', item: InstalledAdapter, folder: vscode.WorkspaceFolder, result?: AdapterResult }
+  | { type: 'installed', item: InstalledView, folder: vscode.WorkspaceFolder, result?: AdapterResult }
   | { type: 'info', label: string, tooltip?: string }
 
 const GROUP_LABELS: Record<AdapterGroup, string> = {
@@ -50,11 +50,11 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
       case 'adapter': return adapterItem(n.result, n.group)
       case 'installed': {
         const item = n.result !== undefined ? adapterItem(n.result, 'installed') : new vscode.TreeItem(n.item.name)
-        item.id = `installed:${n.folder.uri.toString()}:${n.item.id ?? n.item.name}`
+        item.id = `installed:${n.folder.uri.toString()}:${n.item.id}`
         item.contextValue = 'adapter.installed'
         item.iconPath = new vscode.ThemeIcon('package')
         const where = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` · ${n.folder.name}` : ''
-        item.description = `${n.item.version !== undefined ? `v${n.item.version}` : ''}${where}`
+        item.description = `v${n.item.version}${where}`
         return item
       }
       case 'info': {
@@ -108,16 +108,15 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
   /** Adapters installed into the open workspace folders, or a line saying why none can be. */
   async installed (): Promise<AdapterTreeNode[]> {
     const node = this.host.node
-    const content = contentFeature(node)
     if (node === undefined) return []
+    const content = node.content
     if (content === undefined) return [{ type: 'info', label: 'Installing is not available in this build', tooltip: 'This build of the node runs without the content feature (adapter files over the mesh).' }]
     const out: AdapterTreeNode[] = []
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue
       try {
-        for (const raw of await content.listInstalled(folder.uri.fsPath)) {
-          const item = toInstalled(raw)
-          if (item === undefined) continue
+        for (const entry of await content.listInstalled(folder.uri.fsPath)) {
+          const item = installedView(entry)
           const hit = node.catalog.list('local').find(h => h.manifest.id === item.id || h.manifest.contentHash === item.cid)
           out.push({ type: 'installed', item, folder, result: hit !== undefined ? resultFromHit(hit) : undefined })
         }

@@ -25,6 +25,11 @@ import { createEmbedder, type Embedder } from './embedding'
 import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
 import type { MeshFeature } from './feature'
+import { FloodFeature } from './flood/feature'
+import { ContentFeature, type ContentApi } from './content/feature'
+import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
+import type { SearchUpdate } from './search/view'
+import type { FloodSearchOptions } from './flood/engine'
 
 /** How long a misbehaving peer is refused. */
 const DEFAULT_BAN_MS = 60_000
@@ -150,6 +155,30 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   /** A started feature by name. */
   feature<T extends MeshFeature> (name: string): T | undefined {
     return this.startedFeatures.find(f => f.name === name) as T | undefined
+  }
+
+  /** A started feature of this class: typed, found by what it is rather than by a name. */
+  private started<T extends MeshFeature> (kind: abstract new (...args: never[]) => T): T | undefined {
+    return this.startedFeatures.find((f): f is T => f instanceof kind)
+  }
+
+  /** Network search (bounded flood), when this node runs it. */
+  get flood (): FloodFeature | undefined { return this.started(FloodFeature) }
+
+  /** Adapter files over the mesh (publish, install, lockfile), when this node runs it. */
+  get content (): ContentApi | undefined { return this.started(ContentFeature) }
+
+  /**
+   * Searches: local results first, then network batches when `query.network` is set and flood search
+   * runs, de-duplicated. Every consumer (API route, CLI, QuickPick, marketplace panel) goes through here.
+   */
+  search (query: SearchQuery, options: SearchOptions = {}): AsyncIterable<SearchUpdate> {
+    return search({ catalog: this.catalog, network: this.flood }, query, options)
+  }
+
+  /** Extends a network search (running, or finished in the last 10 minutes) with more hops or patience. */
+  continueSearch (searchId: string, options: FloodSearchOptions & Pick<SearchOptions, 'onProgress'> = {}): AsyncIterable<SearchUpdate> {
+    return continueSearch(this.flood, searchId, options)
   }
 
   /** Features started on this node, in start order. */

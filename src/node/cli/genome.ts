@@ -5,7 +5,7 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { clientFor, printJson } from './program'
 import { UsageError } from './errors'
-import type { ApiClient } from '../api/client'
+import type { ApiClient } from '..'
 import { printInstalled } from './content'
 
 interface ResultRow {

@@ -2,9 +2,7 @@
 // its local API; errors print one line (a stack trace only with --verbose) and exit 1.
 import { Command, InvalidArgumentError } from 'commander'
 import path from 'node:path'
-import { ApiClient } from '../api/client'
-import { defaultDataDir } from '../identity/data-dir'
-import type { MeshStatus, PeerSummary, Topology } from '../mesh-node'
+import { ApiClient, defaultDataDir, type MeshStatus, type PeerSummary, type Topology } from '..'
 import { formatPeers, formatStatus, formatTopology } from './format'
 import { runNodeForeground } from './node-start'
 import { registerGenomeCommands } from './genome'
