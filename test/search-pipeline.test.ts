@@ -1,5 +1,5 @@
 // The node's one search pipeline (`node.search`), the routes that consume it in-process (the marketplace
-// panel's Router) and over HTTP,. Two real nodes on 127.0.0.1: A has a
+// panel's Router) and over HTTP, and the facade's catalog events. Two real nodes on 127.0.0.1: A has a
 // few demo adapters, F (flood search only, no gossip) has one A lacks.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -94,7 +94,8 @@ test('the in-process Router answers /api/search with the same records as the HTT
     const res = await fetch(`${info.url}/api/search`, { method: 'POST', headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
     const overHttp = (await res.text()).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>)
     const strip = (r: Record<string, unknown>): Record<string, unknown> => ({ ...r, elapsedMs: 0 })
-    assert.deepEqual(overHttp.map(strip), records.map(strip), 'same records, same wire shape')
+    // As JSON (keys whose value is undefined vanish on the wire, as they do in postMessage to a page).
+    assert.deepEqual(overHttp.map(strip), (JSON.parse(JSON.stringify(records)) as Array<Record<string, unknown>>).map(strip), 'same records, same wire shape')
     const first = (records[0].results as Array<Record<string, unknown>>)[0]
     assert.deepEqual(Object.keys(first), ['key', 'id', 'name', 'version', 'description', 'kind', 'baseModel', 'specializations', 'capabilities', 'domain', 'price', 'rating', 'downloads', 'contentHash', 'publisher', 'similarity', 'score', 'location', 'availableFrom'])
   } finally {
@@ -104,4 +105,21 @@ test('the in-process Router answers /api/search with the same records as the HTT
   await assert.rejects(router.call('POST', '/api/search', { query: 'x', k: 1000, evil: true }), (err: Error) => err.name === 'BadRequestError' && /k:/.test(err.message))
   // A capability this node does not run has no routes.
   await assert.rejects(router.call('GET', '/api/wallet/stats'), { name: 'NotFoundError' })
+})
+
+test('the facade re-emits catalog changes, throttled, with the new counts', async () => {
+  const events: Array<{ local: number, remote: number }> = []
+  const listener = (e: CustomEvent<{ local: number, remote: number }>): void => { events.push(e.detail) }
+  far.addEventListener('catalog:change', listener)
+  try {
+    const lines = (await readFile(findSampleCatalog(__dirname)!, 'utf8')).trim().split('\n')
+    const file = path.join(await tempDir(), 'more.jsonl')
+    await writeFile(file, lines.slice(50, 70).join('\n'))
+    const report = await far.catalog.import(file)
+    assert.equal(report.imported, 20)
+    await waitFor('the event with the final counts', () => events.at(-1)?.local === far.catalog.count('local'))
+    assert.ok(events.length < 20, `one event per burst, not one per adapter: ${events.length}`)
+  } finally {
+    far.removeEventListener('catalog:change', listener)
+  }
 })

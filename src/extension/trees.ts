@@ -73,21 +73,23 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
     if (n === undefined) {
       const installed = await this.installed()
       const mine = this.mine()
-      const discovered = this.discovered()
+      // Counted, not listed: the remote catalog can hold 10k entries.
+      const discovered = node.catalog.count('remote')
       const installedCount = installed.filter(x => x.type === 'installed').length
       // Nothing at all: the view's welcome content says what to do next.
-      if (installedCount + mine.length + discovered.length === 0) return []
+      if (installedCount + mine.length + discovered === 0) return []
       return [
         { type: 'group', group: 'installed', label: GROUP_LABELS.installed, count: installedCount },
         { type: 'group', group: 'mine', label: GROUP_LABELS.mine, count: mine.length },
-        { type: 'group', group: 'discovered', label: GROUP_LABELS.discovered, count: discovered.length }
+        { type: 'group', group: 'discovered', label: GROUP_LABELS.discovered, count: discovered }
       ]
     }
     if (n.type !== 'group') return []
     if (n.group === 'installed') return this.installed()
     const list = n.group === 'mine' ? this.mine() : this.discovered()
+    const total = n.group === 'mine' ? list.length : node.catalog.count('remote')
     const shown: AdapterTreeNode[] = list.slice(0, MAX_GROUP_ITEMS).map(result => ({ type: 'adapter', group: n.group, result }))
-    if (list.length > MAX_GROUP_ITEMS) shown.push({ type: 'info', label: `${list.length - MAX_GROUP_ITEMS} more — use Search Adapters to find them` })
+    if (total > MAX_GROUP_ITEMS) shown.push({ type: 'info', label: `${total - MAX_GROUP_ITEMS} more — use Search Adapters to find them` })
     return shown
   }
 
@@ -98,11 +100,11 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
     return node.catalog.list('local').filter(h => h.manifest.publisher === node.catalog.publisher).map(resultFromHit)
   }
 
-  /** Adapters learned from peers (gossip, search answers). */
+  /** The newest adapters learned from peers (gossip, search answers): the first page the tree shows. */
   discovered (): AdapterResult[] {
     const node = this.host.node
     if (node === undefined) return []
-    return node.catalog.list('remote').map(resultFromHit)
+    return node.catalog.list('remote', { limit: MAX_GROUP_ITEMS }).map(resultFromHit)
   }
 
   /** Adapters installed into the open workspace folders, or a line saying why none can be. */

@@ -24,6 +24,7 @@ import { NodeNotStartedError } from './errors'
 import { createEmbedder, type Embedder } from './embedding'
 import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
+import { CATALOG_EVENT_THROTTLE_MS } from './catalog/constants'
 import type { MeshFeature } from './feature'
 import { FloodFeature } from './flood/feature'
 import { ContentFeature, type ContentApi } from './content/feature'
@@ -98,6 +99,8 @@ export interface MeshNodeEvents {
   'peer:disconnect': CustomEvent<{ peerId: string }>
   'neighbours:change': CustomEvent<{ neighbours: string[] }>
   'bootstrap': CustomEvent<BootstrapReport>
+  /** Adapters entered or left the catalog (gossip, search answers, imports, installs); throttled to one per 250 ms. */
+  'catalog:change': CustomEvent<{ local: number, remote: number }>
   'log': CustomEvent<LogRecord>
 }
 
@@ -122,6 +125,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   private startedAt = 0
   private maintenanceTimer?: NodeJS.Timeout
   private cacheSaveTimer?: NodeJS.Timeout
+  private catalogEventTimer?: NodeJS.Timeout
   private shutdown = new AbortController()
   private readonly bans = new Map<string, number>()
   /** Resolves when the first bootstrap round has finished. */
@@ -209,6 +213,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
       this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity })
       await this._catalog.open()
+      this._catalog.addEventListener('change', () => this.catalogChanged())
+      this._catalog.addEventListener('remove', () => this.catalogChanged())
       this.peerCache = new PeerCache({ file: path.join(this.dataDir, 'peers.json') })
       const cacheLoad = await this.peerCache.load()
       if (cacheLoad.problem !== undefined) this.log.warn(cacheLoad.problem)
@@ -336,6 +342,19 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     }
   }
 
+  /** Re-emits catalog changes as one trailing 'catalog:change' per throttle window, with the new counts. */
+  private catalogChanged (): void {
+    if (this.catalogEventTimer !== undefined) return
+    this.catalogEventTimer = setTimeout(() => {
+      this.catalogEventTimer = undefined
+      const catalog = this._catalog
+      if (catalog === undefined) return
+      try {
+        this.safeDispatchEvent('catalog:change', { detail: { local: catalog.count('local'), remote: catalog.count('remote') } })
+      } catch { /* closing */ }
+    }, CATALOG_EVENT_THROTTLE_MS)
+  }
+
   private scheduleCacheSave (): void {
     if (this.cacheSaveTimer !== undefined) return
     this.cacheSaveTimer = setTimeout(() => {
@@ -360,6 +379,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     clearInterval(this.maintenanceTimer)
     clearTimeout(this.cacheSaveTimer)
     this.cacheSaveTimer = undefined
+    clearTimeout(this.catalogEventTimer)
+    this.catalogEventTimer = undefined
     this.bootstrapper?.stop()
     this.neighbourSet?.stop()
     await this.pex?.stop()
