@@ -14,6 +14,7 @@ import {
   FRAMES_PER_PEER_PER_SECOND, MAX_CLOCK_SKEW_MS, MAX_CONCURRENT_SEARCHES, MAX_KEYWORDS, MAX_RESULTS_PER_PEER, MAX_SKIP,
   MAX_TIMEOUT_MS, MAX_TTL, MIN_TIMEOUT_MS, REQUESTS_PER_PEER_PER_SECOND, ROUTE_TTL_MS, SEEN_CAPACITY, SEEN_TTL_MS, VERIFIED_CACHE_SIZE
 } from './constants'
+import { PeerRateLimit } from '../util/peer-rate'
 import { FloodBusyError, InvalidSearchOptionsError } from './errors'
 import { chooseTargets, dot, extractKeywords, NeighbourProfiles, type ForwardingStrategy } from './forwarding'
 import { matchesFilters } from './filters'
@@ -160,13 +161,15 @@ export class FloodEngine {
   private readonly seen = new Map<string, number>()
   private readonly routes = new Map<string, Route>()
   private readonly sessions = new Map<string, FloodSession>()
-  private readonly requestRate = new RateWindow()
-  private readonly frameRate = new RateWindow()
+  private readonly requestRate: PeerRateLimit
+  private readonly frameRate: PeerRateLimit
   private readonly verified = new Map<string, AdapterManifest | null>()
   private stopped = false
 
   constructor (readonly init: FloodEngineInit) {
     this.profiles = init.profiles ?? new NeighbourProfiles()
+    this.requestRate = new PeerRateLimit(init.requestsPerSecond ?? REQUESTS_PER_PEER_PER_SECOND)
+    this.frameRate = new PeerRateLimit(init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)
   }
 
   get strategy (): ForwardingStrategy { return this.init.strategy ?? 'smart' }
@@ -188,7 +191,7 @@ export class FloodEngine {
 
   private async handle (from: string, raw: unknown): Promise<void> {
     this.init.tap?.(from, raw)
-    if (!this.frameRate.admit(from, this.init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    if (!this.frameRate.admit(from)) { this.drop('rate-limited'); return }
     const parsed = FloodFrame.safeParse(raw)
     if (!parsed.success) { this.drop('invalid', from); return }
     const frame = parsed.data
@@ -203,7 +206,7 @@ export class FloodEngine {
 
   private onRequest (from: string, req: SearchRequestFrame): void {
     const now = Date.now()
-    if (!this.requestRate.admit(from, this.init.requestsPerSecond ?? REQUESTS_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    if (!this.requestRate.admit(from)) { this.drop('rate-limited'); return }
     // Over the clamp, or a relay inflated the TTL on the way (hops travelled + hops left > clamp).
     if (req.ttl > MAX_TTL || req.path.length + req.ttl > MAX_TTL) { this.drop('ttl'); return }
     const { self } = this.init
@@ -559,25 +562,6 @@ function normaliseOptions (o: FloodSearchOptions): Required<Omit<FloodSearchOpti
   if (!Number.isInteger(minResults) || minResults < 1) throw new InvalidSearchOptionsError(`minResults must be a whole number of at least 1, got ${minResults}`)
   if (!(minSimilarity >= 0 && minSimilarity <= 1)) throw new InvalidSearchOptionsError(`minSimilarity must be between 0 and 1, got ${minSimilarity}`)
   return { timeoutMs, hops, minResults, minSimilarity, signal: o.signal }
-}
-
-/** Sliding one-second window per peer (bounded map). */
-class RateWindow {
-  private readonly windows = new Map<string, { start: number, count: number }>()
-  admit (peer: string, limit: number): boolean {
-    const now = Date.now()
-    let w = this.windows.get(peer)
-    if (w === undefined || now - w.start >= 1_000) {
-      if (w === undefined && this.windows.size >= 4_096) {
-        for (const [k, v] of this.windows) if (now - v.start >= 1_000) this.windows.delete(k)
-        if (this.windows.size >= 4_096) this.windows.delete(this.windows.keys().next().value!)
-      }
-      w = { start: now, count: 0 }
-      this.windows.set(peer, w)
-    }
-    w.count++
-    return w.count <= limit
-  }
 }
 
 /** 12 hex characters of SHA-256 of a catalog key: enough to skip known results, short on the wire. */
