@@ -17,6 +17,8 @@ export interface NodeStartOptions {
   apiPort?: number
   sampleCatalog?: boolean | string
   gossipInterval?: number
+  /** Run catalog gossip. @default true */
+  gossip?: boolean
   cacheSize?: number
   verbose?: boolean
 }
@@ -36,7 +38,7 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     announceFiles: opts.announceFile,
     mdns: opts.mdns,
     sampleCatalog: opts.sampleCatalog,
-    features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval }),
+    features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval, gossip: opts.gossip }),
     remoteCapacity: opts.cacheSize,
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
