@@ -10,15 +10,8 @@ import { findSampleCatalog } from '../src/node/catalog/sample'
 import { flood } from '../src/node/flood'
 import { ApiServer, Router, registerNodeRoutes, type MeshNode, type SearchUpdate } from '../src/node'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
+import { CARILLON, CARILLON_QUERY } from './helpers/adapters'
 
-const CARILLON = {
-  id: 'carillon-bell-tuning', name: 'Carillon Bell Tuning', version: '1.0.0',
-  description: 'Tunes cast bronze carillon bells: measures the hum, prime, tierce, quint and nominal partials from a recording, and plans how much metal to turn off the inside of each bell so the partials line up.',
-  kind: 'lora', baseModel: 'Qwen/Qwen2.5-7B-Instruct', rank: 8, targetModules: ['q_proj', 'v_proj'], license: 'apache-2.0',
-  specializations: ['bell-partials', 'carillon', 'tuning-lathe'], capabilities: ['analysis', 'explanation'], domain: 'music/instruments',
-  sizeBytes: 20_000_000, contentHash: 'sha256-' + 'ab'.repeat(32), metrics: { downloads: 12, rating: 4.2 }, price: 3
-}
-const QUERY = 'tuning the partials of cast bronze carillon bells'
 
 let embedder: Embedder
 let a: MeshNode
@@ -51,7 +44,7 @@ async function collect (updates: AsyncIterable<SearchUpdate>): Promise<SearchUpd
 
 test('node.search: local results first, then the far adapter in a network batch, then a summary; the next search shows it once', async () => {
   const progress: SearchUpdate[] = []
-  const first = await collect(a.search({ text: QUERY, minSimilarity: 0, network: true, timeoutMs: 10_000 }, { onProgress: u => progress.push(u) }))
+  const first = await collect(a.search({ text: CARILLON_QUERY, minSimilarity: 0, network: true, timeoutMs: 10_000 }, { onProgress: u => progress.push(u) }))
   assert.deepEqual(progress, first, 'onProgress sees every update the iterator yields')
   assert.equal(first[0].type, 'local')
   assert.equal(first.at(-1)?.type, 'done')
@@ -70,12 +63,12 @@ test('node.search: local results first, then the far adapter in a network batch,
 
   // A cached the answer: now it is a local result, and the network does not repeat it (its key went to the flood as known).
   await waitFor('A to cache the network result', () => a.catalog.count('remote') > 0)
-  const second = await collect(a.search({ text: QUERY, minSimilarity: 0, network: true, timeoutMs: 3_000 }))
+  const second = await collect(a.search({ text: CARILLON_QUERY, minSimilarity: 0, network: true, timeoutMs: 3_000 }))
   const keys = second.flatMap(u => u.type === 'done' ? [] : u.results.map(r => r.key))
   assert.equal(new Set(keys).size, keys.length, `no key twice: ${keys.join(', ')}`)
   assert.ok((second[0] as Extract<SearchUpdate, { type: 'local' }>).results.some(r => r.id === CARILLON.id))
   // Without `network`, the pipeline stays local and says so.
-  const localOnly = await collect(a.search({ text: QUERY }))
+  const localOnly = await collect(a.search({ text: CARILLON_QUERY }))
   assert.deepEqual(localOnly.map(u => u.type), ['local', 'done'])
   assert.equal((localOnly[1] as Extract<SearchUpdate, { type: 'done' }>).network, false)
 })

@@ -181,9 +181,8 @@ export class PeersTreeProvider implements vscode.TreeDataProvider<PeerTreeNode>,
   getChildren (p?: PeerTreeNode): PeerTreeNode[] {
     const node = this.host.node
     if (p !== undefined || node === undefined) return []
-    // How many cached adapters each peer advertised.
-    const counts = new Map<string, number>()
-    for (const h of node.catalog.list('remote')) for (const peer of h.availableFrom) counts.set(peer, (counts.get(peer) ?? 0) + 1)
+    // How many cached adapters each peer advertised (counted in place, not listed).
+    const counts = node.catalog.hostCounts()
     return node.peers()
       .map(s => ({ peerId: s.peerId, latencyMs: s.latencyMs, neighbour: s.neighbour, adapters: counts.get(s.peerId) ?? 0, direction: s.direction, address: s.addresses[0] }))
       .sort((a, b) => Number(b.neighbour) - Number(a.neighbour) || (a.latencyMs ?? Infinity) - (b.latencyMs ?? Infinity))

@@ -20,6 +20,7 @@ import { toPick, showSearchQuickPick, type AdapterAction } from '../../src/exten
 import { buildWorkspaceQuery, parseCargoToml, parsePyproject } from '../../src/extension/workspace-query'
 import { activate, deactivate, type ContinuumApi } from '../../src/extension/extension'
 import { startTestNode, tcpAddr, tempDir, waitFor } from '../helpers/mesh'
+import { CARILLON, CARILLON_QUERY } from '../helpers/adapters'
 
 const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..', '..')
 let embedder: Embedder
@@ -42,16 +43,6 @@ function hostFor (dir: string, s: ExtensionSettings): NodeHost {
     createNode: init => createMeshNode({ ...init, embedder })
   })
 }
-
-// An adapter no other node here has: a hit for it on another node came over the network.
-const CARILLON = {
-  id: 'carillon-bell-tuning', name: 'Carillon Bell Tuning', version: '1.0.0',
-  description: 'Tunes cast bronze carillon bells: measures the hum, prime, tierce, quint and nominal partials from a recording, and plans how much metal to turn off the inside of each bell so the partials line up.',
-  kind: 'lora', baseModel: 'Qwen/Qwen2.5-7B-Instruct', rank: 8, targetModules: ['q_proj', 'v_proj'], license: 'apache-2.0',
-  specializations: ['bell-partials', 'carillon', 'tuning-lathe'], capabilities: ['analysis', 'explanation'], domain: 'music/instruments',
-  sizeBytes: 20_000_000, contentHash: 'sha256-' + 'ab'.repeat(32), metrics: { downloads: 12, rating: 4.2 }, price: 3
-}
-const CARILLON_QUERY = 'tuning the partials of cast bronze carillon bells'
 
 test('settings: package.json declares every setting with the defaults the code uses', async () => {
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default: unknown, description?: string, markdownDescription?: string, scope?: string }> } } }

@@ -131,6 +131,16 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
 
   count (location?: Location): number { return this.idx.count(location) }
 
+  /** How many cached (remote) adapters each peer is known to host, without building the entries. */
+  hostCounts (): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const e of this.entries()) {
+      if (e.location !== 'remote') continue
+      for (const peer of e.availableFrom ?? []) counts.set(peer, (counts.get(peer) ?? 0) + 1)
+    }
+    return counts
+  }
+
   get (key: string): CatalogHit | undefined {
     const e = this.idx.get(key)
     return e === undefined ? undefined : toHit(e, 0, 0)
