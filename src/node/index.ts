@@ -28,6 +28,7 @@ export { errorMessage, formatLogRecord, type LogLevel, type LogRecord } from './
 export { MAX_QUERY_CHARS } from './catalog/constants'
 export { defaultDataDir } from './identity/data-dir'
 export { parseTokens, formatTokens } from './ledger/amount'
+export type { HistoryEntry } from './ledger/ledger'
 
 // The local HTTP API (the wire edge) and its client.
 export { ApiServer, type ApiInfo } from './api/server'

@@ -2,7 +2,7 @@
 // Results, search updates, status, peers and topology are the node's own types (`import type` through
 // src/node/index.ts, erased from the bundle); the install reference and the CID test are the node's one
 // dependency-free implementation (src/node/search/view.ts), bundled into the page.
-import type { BootstrapReport, LogRecord, MeshStatus, PeerSummary, SearchUpdate, Topology } from '../../src/node'
+import type { BootstrapReport, HistoryEntry, LogRecord, MeshStatus, PeerSummary, SearchUpdate, Topology } from '../../src/node'
 
 export type { AdapterResult } from '../../src/node'
 export { installRef, isCid } from '../../src/node/search/view'
@@ -68,18 +68,8 @@ export interface WalletStats {
   topAdapter: { contentId: string, earned: number, downloads?: number, name?: string } | null
 }
 
-/** One entry of `GET /api/wallet/history` (amounts in tokens). */
-export interface WalletHistoryEntry {
-  seq: number
-  kind: string
-  time: number
-  delta: number
-  balance: number
-  counterparty?: string
-  memo?: string
-  contentId?: string
-  reason?: string
-}
+/** One entry of `GET /api/wallet/history`: the ledger's `HistoryEntry`, its amounts in tokens. */
+export type WalletHistoryEntry = HistoryEntry
 
 export interface WalletView { stats: WalletStats, history: WalletHistoryEntry[] }
 
