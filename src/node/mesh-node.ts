@@ -156,7 +156,10 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     return this.identity.privateKey
   }
 
-  /** A started feature by name. */
+  /**
+   * A started feature by name. Only content and economy still find each other this way, until they become
+   * typed services; everything else uses the typed members (`flood`, `content`, `search`).
+   */
   feature<T extends MeshFeature> (name: string): T | undefined {
     return this.startedFeatures.find(f => f.name === name) as T | undefined
   }
