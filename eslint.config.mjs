@@ -17,6 +17,33 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }] }] }
   },
   {
+    // src/node/index.ts is the node's one public surface: the extension and the CLI import nothing deeper.
+    files: ['src/extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/node/*', '!**/node/index'], message: 'Import the node through its public surface (src/node/index.ts), e.g. from \'../node\'.' }] }]
+    }
+  },
+  {
+    files: ['src/node/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }],
+        patterns: [{ group: ['../*', '!../index', '!../polyfills'], message: 'The CLI imports the node through its public surface: from \'..\'.' }]
+      }]
+    }
+  },
+  {
+    // The browser page bundles what it imports: the node's public types only (`import type`, erased), and
+    // values only from the node's dependency-free view module.
+    files: ['webview-ui/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: '../../src/node', allowTypeImports: true, message: 'The page may import only types from the node (import type); values come from src/node/search/view.' }],
+        patterns: [{ regex: '/src/(?!node$|node/search/view$)', message: 'The page imports the node only through src/node (types) and src/node/search/view (values).' }]
+      }]
+    }
+  },
+  {
     files: ['scripts/**/*.mjs', 'bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' }

@@ -2,7 +2,7 @@
 // (the embedder reads only the first ~256 word pieces), then the active editor's language and selection,
 // the main dependencies, and the start of the README. No `vscode` import: the command gathers the
 // files and tests call this directly.
-import { MAX_QUERY_CHARS } from '../node/catalog/constants'
+import { MAX_QUERY_CHARS } from '../node'
 
 export interface WorkspaceSources {
   /** Folder name, used when nothing else describes the project. */

@@ -9,11 +9,13 @@ import { flood } from './flood'
 export interface FeatureOptions {
   /** Seconds between catalog gossip rounds; 0 disables the timer. @default 30 */
   gossipIntervalSeconds?: number
+  /** Exchange catalogs with neighbours; off, peers find this node's adapters by network search only. @default true */
+  gossip?: boolean
 }
 
 export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
   return [
-    gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 }),
+    ...(options.gossip === false ? [] : [gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 })]),
     flood(),
     contentFeature(),
     ledgerFeature()

@@ -156,16 +156,28 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     }
   }
 
+  /** How many cached (remote) adapters each peer is known to host, without building the entries. */
+  hostCounts (): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const e of this.entries()) {
+      if (e.location !== 'remote') continue
+      for (const peer of e.availableFrom ?? []) counts.set(peer, (counts.get(peer) ?? 0) + 1)
+    }
+    return counts
+  }
+
   get (key: string): CatalogHit | undefined {
     const e = this.idx.get(key)
     return e === undefined ? undefined : toHit(e, 0, 0)
   }
 
-  /** Every entry of one location (or all), newest first. */
-  list (location?: Location): CatalogHit[] {
-    const out: CatalogHit[] = []
-    for (const e of this.entries()) if (location === undefined || e.location === location) out.push(toHit(e, 0, 0))
-    return out.sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt))
+  /** Every entry of one location (or all), newest first; with `limit`, only that many become hits (views that show a page). */
+  list (location?: Location, options: { limit?: number } = {}): CatalogHit[] {
+    const picked: StoredEntry[] = []
+    for (const e of this.entries()) if (location === undefined || e.location === location) picked.push(e)
+    const createdAt = (e: StoredEntry): string => (e.payload as CatalogPayload).manifest.createdAt
+    picked.sort((a, b) => createdAt(b).localeCompare(createdAt(a)))
+    return (options.limit === undefined ? picked : picked.slice(0, Math.max(0, options.limit))).map(e => toHit(e, 0, 0))
   }
 
   private * entries (): Iterable<StoredEntry> {

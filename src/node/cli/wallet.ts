@@ -1,9 +1,7 @@
 // `continuum wallet …`: balance, stats, history, send and verify through the running node's ledger.
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { parseTokens } from '../ledger/amount'
-import { ApiError } from '../api/errors'
-import type { ApiClient } from '../api/client'
+import { ApiError, parseTokens, type ApiClient } from '..'
 import { clientFor, printJson } from './program'
 import { shortId } from './format'
 

@@ -14,118 +14,18 @@ import {
   FRAMES_PER_PEER_PER_SECOND, MAX_CLOCK_SKEW_MS, MAX_CONCURRENT_SEARCHES, MAX_KEYWORDS, MAX_RESULTS_PER_PEER, MAX_SKIP,
   MAX_TIMEOUT_MS, MAX_TTL, MIN_TIMEOUT_MS, REQUESTS_PER_PEER_PER_SECOND, ROUTE_TTL_MS, SEEN_CAPACITY, SEEN_TTL_MS, VERIFIED_CACHE_SIZE
 } from './constants'
+import { PeerRateLimit } from '../util/peer-rate'
 import { FloodBusyError, InvalidSearchOptionsError } from './errors'
 import { chooseTargets, dot, extractKeywords, NeighbourProfiles, type ForwardingStrategy } from './forwarding'
 import { matchesFilters } from './filters'
 import { FloodFrame, type SearchDoneFrame, type SearchRequestFrame, type SearchResponseFrame, type WireFilters } from './messages'
+import type {
+  DropReason, FloodBatch, FloodEndReason, FloodEngineInit, FloodEngineStats, FloodHit, FloodQuery, FloodSearchOptions, FloodSearchQuery, FloodSummary, NetworkResult
+} from './types'
 
-/** A query as peers see it. */
-export interface FloodQuery {
-  vector: Float32Array
-  keywords: string[]
-  filters: WireFilters
-  /** Short hashes of results the origin already has. */
-  skip: Set<string>
-}
-
-/** One of this node's own adapters that matches a query. */
-export interface FloodHit { manifest: AdapterManifest, similarity: number }
-
-/** A result found in the network. */
-export interface NetworkResult {
-  key: string
-  manifest: AdapterManifest
-  /** Cosine similarity to the query, recomputed by the origin from the signed embedding. */
-  similarity: number
-  /** Distance of the first peer that returned it. */
-  hops: number
-  /** The first peer that returned it. */
-  sourcePeer: string
-  /** Every peer that returned it. */
-  availableFrom: string[]
-}
-
-export interface FloodBatch {
-  /** Since the search (or its continuation) started. */
-  elapsedMs: number
-  /** Distance of the peer whose response made this batch. */
-  hops: number
-  results: NetworkResult[]
-}
-
-/** 'complete': every peer the request reached (within its hops) has answered. */
-export type FloodEndReason = 'timeout' | 'early-stop' | 'complete' | 'aborted' | 'no-neighbours'
-
-export interface FloodSummary {
-  searchId: string
-  /** Distinct results known to this search (including earlier rounds of a continued search). */
-  total: number
-  /** Distinct peers that answered (all rounds). */
-  peersAnswered: number
-  elapsedMs: number
-  reason: FloodEndReason
-  hops: number
-  timeoutMs: number
-  /** First network result after this many ms (this round), if any. */
-  firstResultMs?: number
-}
-
-export interface FloodSearchOptions {
-  /** User patience in ms, 1–30 s. @default 10000 */
-  timeoutMs?: number
-  /** Hops the request travels, 1–10. @default 3 */
-  hops?: number
-  /** Stop early once this many results are in and the best exceeds 0.9. @default 10 */
-  minResults?: number
-  /** Similarity results must reach. @default 0.3 */
-  minSimilarity?: number
-  signal?: AbortSignal
-}
-
-export interface FloodSearchQuery {
-  vector: Float32Array
-  /** The query text: its words travel as keywords for the peers' hybrid search. */
-  text?: string
-  keywords?: string[]
-  filters?: Omit<WireFilters, 'minSimilarity'>
-  /** Catalog keys the caller already shows (e.g. local results): never repeated by the network stream. */
-  known?: Iterable<string>
-}
-
-export interface FloodEngineInit {
-  self: string
-  /** Peers requests may be forwarded to. */
-  neighbours: () => string[]
-  /** Answers a request from this node's own adapters (best first, at most `limit`). */
-  answer: (query: FloodQuery, limit: number) => FloodHit[]
-  /** Sends one frame; may reject (the engine counts it). */
-  send: (peer: string, frame: FloodFrame) => Promise<void>
-  /** Counts a dropped frame by reason. */
-  onDrop: (reason: DropReason) => void
-  /** A peer broke the protocol (malformed frame, forged path): the transport may disconnect it. */
-  onMisbehaviour?: (peer: string, reason: DropReason) => void
-  /** Verified network results, e.g. to cache them as remote catalog entries. */
-  onResults?: (results: NetworkResult[]) => void
-  /** Checks a manifest from the network. @default verifyManifest, memoised by content digest */
-  verify?: (manifest: unknown) => Promise<AdapterManifest | undefined>
-  /** Sees every frame received, before any check (tests). */
-  tap?: (from: string, frame: unknown) => void
-  /** @default 'smart' */
-  strategy?: ForwardingStrategy
-  /** @default 3 */
-  fanout?: number
-  /** @default 0.15 */
-  exploreShare?: number
-  /** @default 10 */
-  requestsPerSecond?: number
-  /** @default 200 */
-  framesPerSecond?: number
-  /** @default 8 */
-  maxConcurrentSearches?: number
-  profiles?: NeighbourProfiles
-}
-
-export type DropReason = 'malformed' | 'invalid' | 'rate-limited' | 'ttl' | 'forged-path' | 'stale' | 'unknown-request' | 'invalid-manifest' | 'send-failed' | 'route-full'
+export type {
+  DropReason, FloodBatch, FloodEndReason, FloodEngineInit, FloodEngineStats, FloodHit, FloodQuery, FloodSearchOptions, FloodSearchQuery, FloodSummary, NetworkResult
+} from './types'
 
 interface Route {
   upstream: string
@@ -159,19 +59,6 @@ class Completion {
   }
 }
 
-export interface FloodEngineStats {
-  requestsProcessed: number
-  duplicates: number
-  forwarded: number
-  responsesSent: number
-  responsesRelayed: number
-  framesSent: number
-  /** Frames received and fully handled (dropped ones included). */
-  framesHandled: number
-  searchesStarted: number
-  activeSearches: number
-}
-
 /** Responses a relay passes back per request at most: a relay cannot be made an amplifier. */
 const MAX_RESPONSES_PER_ROUTE = 500
 /** Local hits asked for before filtering. */
@@ -185,13 +72,15 @@ export class FloodEngine {
   private readonly seen = new Map<string, number>()
   private readonly routes = new Map<string, Route>()
   private readonly sessions = new Map<string, FloodSession>()
-  private readonly requestRate = new RateWindow()
-  private readonly frameRate = new RateWindow()
+  private readonly requestRate: PeerRateLimit
+  private readonly frameRate: PeerRateLimit
   private readonly verified = new Map<string, AdapterManifest | null>()
   private stopped = false
 
   constructor (readonly init: FloodEngineInit) {
     this.profiles = init.profiles ?? new NeighbourProfiles()
+    this.requestRate = new PeerRateLimit(init.requestsPerSecond ?? REQUESTS_PER_PEER_PER_SECOND)
+    this.frameRate = new PeerRateLimit(init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)
   }
 
   get strategy (): ForwardingStrategy { return this.init.strategy ?? 'smart' }
@@ -213,7 +102,7 @@ export class FloodEngine {
 
   private async handle (from: string, raw: unknown): Promise<void> {
     this.init.tap?.(from, raw)
-    if (!this.frameRate.admit(from, this.init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    if (!this.frameRate.admit(from)) { this.drop('rate-limited'); return }
     const parsed = FloodFrame.safeParse(raw)
     if (!parsed.success) { this.drop('invalid', from); return }
     const frame = parsed.data
@@ -229,7 +118,7 @@ export class FloodEngine {
 
   private onRequest (from: string, req: SearchRequestFrame): void {
     const now = Date.now()
-    if (!this.requestRate.admit(from, this.init.requestsPerSecond ?? REQUESTS_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    if (!this.requestRate.admit(from)) { this.drop('rate-limited'); return }
     // Over the clamp, or a relay inflated the TTL on the way (hops travelled + hops left > clamp).
     if (req.ttl > MAX_TTL || req.path.length + req.ttl > MAX_TTL) { this.drop('ttl'); return }
     const { self } = this.init
@@ -650,25 +539,6 @@ function normaliseOptions (o: FloodSearchOptions): Required<Omit<FloodSearchOpti
   if (!Number.isInteger(minResults) || minResults < 1) throw new InvalidSearchOptionsError(`minResults must be a whole number of at least 1, got ${minResults}`)
   if (!(minSimilarity >= 0 && minSimilarity <= 1)) throw new InvalidSearchOptionsError(`minSimilarity must be between 0 and 1, got ${minSimilarity}`)
   return { timeoutMs, hops, minResults, minSimilarity, signal: o.signal }
-}
-
-/** Sliding one-second window per peer (bounded map). */
-class RateWindow {
-  private readonly windows = new Map<string, { start: number, count: number }>()
-  admit (peer: string, limit: number): boolean {
-    const now = Date.now()
-    let w = this.windows.get(peer)
-    if (w === undefined || now - w.start >= 1_000) {
-      if (w === undefined && this.windows.size >= 4_096) {
-        for (const [k, v] of this.windows) if (now - v.start >= 1_000) this.windows.delete(k)
-        if (this.windows.size >= 4_096) this.windows.delete(this.windows.keys().next().value!)
-      }
-      w = { start: now, count: 0 }
-      this.windows.set(peer, w)
-    }
-    w.count++
-    return w.count <= limit
-  }
 }
 
 /** 12 hex characters of SHA-256 of a catalog key: enough to skip known results, short on the wire. */
