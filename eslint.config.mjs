@@ -17,6 +17,17 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }] }] }
   },
   {
+    // The economy and content find each other only through components the node wires in (adapter names,
+    // install payments), so neither folder imports the other.
+    files: ['src/node/economy/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }],
+        patterns: [{ group: ['../content', '../content/*'], message: 'The economy does not import content: take what it needs as an injected component (see economy/context.ts).' }]
+      }]
+    }
+  },
+  {
     // src/node/index.ts is the node's one public surface: the extension and the CLI import nothing deeper.
     files: ['src/extension/**/*.ts'],
     rules: {

@@ -11,6 +11,7 @@ import { contentFeature, type ContentFeature } from '../src/node/content'
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
 import { tokens } from '../src/node/ledger'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
+import { ledgerOf } from './helpers/ledger'
 import { makePeftFolder } from './helpers/peft'
 
 
@@ -22,7 +23,7 @@ before(async () => { embedder = createEmbedder(); work = await tempDir('continuu
 after(async () => { await stopAll(nodes, [work]); await embedder.close() })
 
 const content = (n: MeshNode): ContentFeature => n.feature<ContentFeature>('content')!
-const ledger = (n: MeshNode): LedgerFeature => n.feature<LedgerFeature>('ledger')!
+const ledger = ledgerOf
 
 test('an install pays the host its price (or 1 token per MB when unpriced) after the bundle verifies; the host is rewarded for hosting', async () => {
   const features = (): [ContentFeature, LedgerFeature] => [contentFeature({ findProvidersTimeoutMs: 4_000 }), ledgerFeature({ minJoinDifficulty: 8, syncIntervalMs: 300, settleDelayMs: 200 })]

@@ -11,14 +11,10 @@ import {
   type Block, type BlockBody, type RelayReceipt
 } from '../src/node/ledger'
 import { connectedTo, startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
+import { ledgerOf } from './helpers/ledger'
+import { Router, registerNodeRoutes } from '../src/node'
 
 const DIFFICULTY = 8
-
-function ledgerOf (node: MeshNode): LedgerFeature {
-  const f = node.feature<LedgerFeature>('ledger')
-  assert.ok(f, 'ledger feature runs')
-  return f
-}
 
 /** The common members of the block that would follow `prev` in `account`'s chain. */
 function next (prev: Block, amount: number, balance: number): Omit<BlockBody, 'kind'> & { v: 1 } {
@@ -66,6 +62,27 @@ describe('ledger on the network (three nodes)', () => {
     assert.equal(received.counterparty, ids.a)
     assert.equal(received.memo, 'thanks')
     assert.equal(a.status().features.ledger !== undefined, true)
+  })
+
+  test('the wallet is the node\'s typed member: the wallet routes answer from it in-process in tokens, and a node without the ledger has neither', async () => {
+    assert.deepEqual(a.wallet?.balance(), { account: ids.a, balance: tokens(90), joined: true, joining: false })
+    assert.equal(a.wallet?.stats().spent, tokens(10))
+    const router = new Router()
+    registerNodeRoutes(router, a)
+    const stats = await router.call('GET', '/api/wallet/stats') as { account: string, balance: number, spent: number }
+    assert.deepEqual([stats.account, stats.balance, stats.spent], [ids.a, 90, 10])
+    const history = await router.call('GET', '/api/wallet/history?limit=1') as { account: string, entries: Array<{ kind: string, delta: number, counterparty?: string }> }
+    assert.deepEqual([history.account, history.entries.map(e => [e.kind, e.delta, e.counterparty])], [ids.a, [['send', -10, ids.b]]])
+    // A wallet mistake is the caller's: one line, as a bad request, and nothing is written.
+    await assert.rejects(router.call('POST', '/api/wallet/send', { to: ids.b, amount: 1000 }), (err: Error) => err.name === 'BadRequestError' && /insufficient balance/.test(err.message))
+    assert.equal(A.ledger.balance(), tokens(90))
+
+    const plain = await startTestNode({ features: [] })
+    nodes.push(plain)
+    assert.equal(plain.wallet, undefined)
+    const noWallet = new Router()
+    registerNodeRoutes(noWallet, plain)
+    await assert.rejects(noWallet.call('GET', '/api/wallet/balance'), { name: 'NotFoundError' })
   })
 
   test('wallet send to an unknown peer or beyond the balance: a one-line error and nothing written', async () => {

@@ -29,6 +29,7 @@ export { MAX_QUERY_CHARS } from './catalog/constants'
 export { defaultDataDir } from './identity/data-dir'
 export { parseTokens, formatTokens } from './ledger/amount'
 export type { HistoryEntry } from './ledger/ledger'
+export type { AccountSummary, VerifyReport, WalletApi, WalletBalance, WalletStats } from './economy/wallet'
 
 // The local HTTP API (the wire edge) and its client.
 export { ApiServer, type ApiInfo } from './api/server'

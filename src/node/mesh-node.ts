@@ -28,6 +28,8 @@ import { CATALOG_EVENT_THROTTLE_MS } from './catalog/constants'
 import type { MeshFeature } from './feature'
 import { FloodFeature } from './flood/feature'
 import { ContentFeature, type ContentApi } from './content/feature'
+import { LedgerFeature } from './economy/ledger-feature'
+import type { WalletApi } from './economy/wallet'
 import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
 import type { SearchUpdate } from './search/view'
 import type { FloodSearchOptions } from './flood/engine'
@@ -174,6 +176,18 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   /** Adapter files over the mesh (publish, install, lockfile), when this node runs it. */
   get content (): ContentApi | undefined { return this.started(ContentFeature) }
+
+  /** The token wallet (balance, stats, history, send, verify), when this node runs the ledger. */
+  get wallet (): WalletApi | undefined { return this.started(LedgerFeature) }
+
+  /**
+   * An adapter's name by content id: a bundle CID this node hosts, or a local manifest's content hash.
+   * The ledger names the top earning adapter in its stats with it (so the economy needs no content import).
+   */
+  adapterName (contentId: string): string | undefined {
+    return this.started(ContentFeature)?.hosted.get(contentId)?.manifest.name ??
+      this._catalog?.list('local').find(h => h.manifest.contentHash === contentId)?.manifest.name
+  }
 
   /**
    * Searches: local results first, then network batches when `query.network` is set and flood search

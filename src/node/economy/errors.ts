@@ -8,3 +8,8 @@ export class ChainUnavailableError extends Error {
     super(`could not fetch the chain of ${account}: ${detail}`)
   }
 }
+
+/** Wallet mistakes that are the caller's (unknown peer, low balance, bad amount, …): one line, no retry. */
+const USER_FACING = new Set(['ChainUnavailableError', 'UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'NotJoinedError', 'ForkedAccountError', 'BlockRejectedError'])
+
+export const isUserFacing = (e: unknown): boolean => USER_FACING.has((e as Error)?.name)

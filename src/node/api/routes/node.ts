@@ -4,9 +4,13 @@ import type { MeshNode } from '../../mesh-node'
 import type { RouteRegistry } from '../router'
 import { registerGenomeRoutes } from './genome'
 import { registerMeshRoutes } from './mesh'
+import { registerWalletRoutes } from './wallet'
 
 export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   registerMeshRoutes(api, node)
   registerGenomeRoutes(api, node)
+  // Only a node that runs the ledger has wallet routes: the others answer 404, which the CLI and the panel explain.
+  const wallet = node.wallet
+  if (wallet !== undefined) registerWalletRoutes(api, wallet)
   for (const f of node.features) f.registerRoutes?.(api)
 }
