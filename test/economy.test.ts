@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { MeshNode } from '../src/node/mesh-node'
-import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
+import { ledgerFeature, ledgerService, type LedgerComponents, type LedgerFeature } from '../src/node/economy'
 import {
   blockBody, computeBlockHash, createSigner, openLedger, sealBlock, signReceipt, solveJoinPow, tokens, verifyJoinPow, GENESIS_PREV, NEW_USER_GRANT,
   type Block, type BlockBody, type RelayReceipt
@@ -292,3 +292,35 @@ describe('catch-up', () => {
     assert.equal(Q.ledger.isForked(Q.account), false)
   })
 })
+
+describe('as a service over its components (the js-libp2p shape)', () => {
+  const nodes: MeshNode[] = []
+  after(async () => { await stopAll(nodes) })
+
+  test('ledgerService(init)(components) keeps a wallet over a node\'s components, and refuses components whose libp2p lacks a service it depends on', async () => {
+    const n = await startTestNode({ features: [] })
+    nodes.push(n)
+    const service = ledgerService({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 0, autoJoin: false })(n)
+    await service.start()
+    try {
+      await service.join()
+      assert.deepEqual(service.balance(), { account: n.peerId.toString(), balance: NEW_USER_GRANT, joined: true, joining: false })
+      assert.deepEqual(service.history().map(e => e.kind), ['join'])
+    } finally {
+      await service.stop()
+    }
+    // The same node's libp2p, seen without its gossipsub: nothing is opened, the error names what is missing.
+    const { pubsub: _pubsub, ...services } = n.libp2p.services
+    const withoutPubsub = Object.create(n.libp2p, { services: { value: services } }) as MeshNode['libp2p']
+    const components: LedgerComponents = { ...componentsOf(n), libp2p: withoutPubsub }
+    await assert.rejects(ledgerService({ minJoinDifficulty: DIFFICULTY })(components).start(), (err: Error & { missing?: string[] }) => err.name === 'MissingServiceError' && err.missing?.join() === '@libp2p/pubsub')
+  })
+})
+
+/** A node's capabilities as the ledger names them (a started MeshNode has them all). */
+function componentsOf (n: MeshNode): LedgerComponents {
+  return {
+    libp2p: n.libp2p, privateKey: n.privateKey, dataDir: n.dataDir, log: n.log, drops: n.drops, state: n.state, shutdownSignal: n.shutdownSignal,
+    bootstrapped: n.bootstrapped, neighbours: n.neighbours, penalise: (peer, reason) => n.penalise(peer, reason)
+  }
+}

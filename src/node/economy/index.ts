@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
  * The economy: the token ledger (src/node/ledger) on the network, as the node feature `'ledger'`
- * (`ledgerFeature(init)`, in `defaultFeatures()`). See ledger-feature.ts for the parts (rpc, sync, push,
+ * (`ledgerFeature(init)`, in `defaultFeatures()`), or in the js-libp2p shape `ledgerService(init)(components)`
+ * over the components it names (`LedgerComponents`; it depends on libp2p's identify and pubsub). See ledger-feature.ts for the parts (rpc, sync, push,
  * gossip, settle, wallet), src/node/api/routes/wallet.ts for the wallet API (`/api/wallet/*`) and
  * src/node/cli/wallet.ts for `continuum wallet`.
  *
@@ -19,7 +20,7 @@
  * The economy imports nothing from src/node/content: adapter names in stats come from the injected
  * `adapterName` component (the node's, backed by its hosted bundles and catalog).
  */
-export { ledgerFeature, LedgerFeature, type LedgerFeatureInit } from './ledger-feature'
+export { ledgerFeature, ledgerService, LedgerFeature, type LedgerFeatureInit, type LedgerService } from './ledger-feature'
 export type { LedgerComponents } from './context'
 export type { SyncReport } from './sync'
 export type { AccountSummary, DownloadCharge, InstallPayment, VerifyReport, WalletApi, WalletBalance, WalletStats } from './wallet'

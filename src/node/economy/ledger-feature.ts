@@ -13,7 +13,7 @@
 // Every block is judged by the ledger (`ingest(..., { from })`): rejections are counted (ledger and
 // `mesh status` dropped messages) and lower the sender's reputation.
 import path from 'node:path'
-import type { PeerId } from '@libp2p/interface'
+import { serviceCapabilities, serviceDependencies, type PeerId } from '@libp2p/interface'
 import type { z } from 'zod'
 import {
   formatTokens, openLedger, DEFAULT_JOIN_DIFFICULTY, NotJoinedError,
@@ -30,6 +30,7 @@ import { PullSync, headsDigest, liveHeads, type SyncReport } from './sync'
 import { LedgerPush } from './push'
 import { LedgerGossipChannel } from './gossip'
 import { Settler } from './settle'
+import { MissingServiceError } from './errors'
 import { Wallet, type AccountSummary, type DownloadCharge, type InstallPayment, type VerifyReport, type WalletApi, type WalletBalance, type WalletStats } from './wallet'
 
 export interface LedgerFeatureInit {
@@ -56,15 +57,37 @@ export interface LedgerFeatureInit {
   limits?: Partial<LedgerLimits>
 }
 
-/** Creates the ledger feature (add it to the node's `features`). */
+/** Creates the ledger feature (add it to the node's `features`); it takes its components from the node it starts on. */
 export function ledgerFeature (init: LedgerFeatureInit = {}): LedgerFeature {
   return new LedgerFeature(init)
 }
 
+/** The ledger as a service (the js-libp2p shape): the wallet, the content layer's payment hooks, start and stop. */
+export interface LedgerService extends WalletApi {
+  start(): Promise<void>
+  stop(): Promise<void>
+  payForDownload(d: DownloadCharge, options?: AbortOptions): Promise<{ receipt: DownloadReceipt, block: ChargeBlock }>
+  payForInstall(d: { contentId: string, bytes: number, price?: number, publisher?: string, providers: readonly string[] }, options?: AbortOptions): Promise<InstallPayment | undefined>
+  onReceipt(receipt: DownloadReceipt, from: PeerId, options?: AbortOptions): Promise<void>
+  /** The libp2p capabilities it needs on `components.libp2p`; start refuses components without them. */
+  readonly [serviceDependencies]: string[]
+}
+
+/**
+ * The js-libp2p factory shape: `ledgerService(init)(components)`, with the components it uses named in
+ * LedgerComponents (a started MeshNode has them all).
+ */
+export function ledgerService (init: LedgerFeatureInit = {}): (components: LedgerComponents) => LedgerService {
+  return components => new LedgerFeature(init, components)
+}
+
 interface Parts { ctx: EconomyContext, rpc: LedgerRpc, sync: PullSync, push: LedgerPush, gossip: LedgerGossipChannel, settler: Settler, wallet: Wallet }
 
-export class LedgerFeature implements MeshFeature, WalletApi {
+export class LedgerFeature implements MeshFeature, LedgerService {
   readonly name = 'ledger'
+  readonly [Symbol.toStringTag] = '@continuum/ledger'
+  /** Heads are exchanged when a peer has identified; heads and proofs travel on gossipsub. */
+  readonly [serviceDependencies] = ['@libp2p/identify', '@libp2p/pubsub']
   readonly minJoinDifficulty: number
   private parts?: Parts
   private timer?: NodeJS.Timeout
@@ -72,7 +95,8 @@ export class LedgerFeature implements MeshFeature, WalletApi {
   private stopped = false
   private readonly counters: SyncCounters = { rounds: 0, blocksFetched: 0, pushesReceived: 0, pushesSent: 0, gossipReceived: 0, proofsPublished: 0, syncErrors: 0, lastRoundAt: 0 }
 
-  constructor (private readonly init: LedgerFeatureInit = {}) {
+  /** `components`: set by ledgerService(); a feature takes the node's when it starts. */
+  constructor (private readonly init: LedgerFeatureInit = {}, private readonly components?: LedgerComponents) {
     const env = Number(process.env[DIFFICULTY_ENV])
     this.minJoinDifficulty = init.minJoinDifficulty ?? (process.env[DIFFICULTY_ENV] !== undefined && Number.isSafeInteger(env) && env >= 0 && env <= 64 ? env : DEFAULT_JOIN_DIFFICULTY)
   }
@@ -87,7 +111,12 @@ export class LedgerFeature implements MeshFeature, WalletApi {
 
   get account (): string { return this.ledger.account }
 
-  async start (components: LedgerComponents): Promise<void> {
+  async start (node?: LedgerComponents): Promise<void> {
+    const components = node ?? this.components
+    if (components === undefined) throw new TypeError('the ledger needs its components: start it on a node, or create it with ledgerService(init)(components)')
+    const capabilities = new Set(Object.values(components.libp2p.services).flatMap(s => (s as { [serviceCapabilities]?: string[] })[serviceCapabilities] ?? []))
+    const missing = this[serviceDependencies].filter(d => !capabilities.has(d))
+    if (missing.length > 0) throw new MissingServiceError(missing)
     const log: Logger = components.log.child('ledger')
     const ledger = await openLedger({
       privateKey: components.privateKey, dir: path.join(components.dataDir, LEDGER_DIR), minJoinDifficulty: this.minJoinDifficulty, now: this.init.now, logger: log, limits: this.init.limits
