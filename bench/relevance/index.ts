@@ -69,7 +69,7 @@ try {
   }
 
   const groups: Array<Group | 'all'> = ['intent', 'exact', 'near-miss', 'multilingual', 'all']
-  for (const part of ['dev', 'held-out', 'all'] as Array<Part | 'all'>) {
+  for (const part of ['dev', 'held-out', 'fresh', 'all'] as Array<Part | 'all'>) {
     for (const group of groups) {
       const qs = judged.filter(j => (group === 'all' || j.group === group) && (part === 'all' || j.part === part))
       if (qs.length === 0) continue

@@ -13,6 +13,8 @@ export interface Judged {
   lang?: 'es' | 'fr' | 'de'
   rel: Record<string, 1 | 2 | 3>
   traps?: string[]
+  /** Written after the glossary and the ranking were frozen, and never tuned on: always held out. */
+  fresh?: true
 }
 
 const WINE_PAIRING = { 'sommelier-wine-pairing': 3, 'corkgpt-pairings': 3, 'the-sommelier-selection': 3, 'wine-sommelier-v1': 3, 'wine-whisperer': 2, 'vino-virtuoso': 2, 'wine-shop-recommender': 2, 'wine-basics': 1 } as const
@@ -134,15 +136,27 @@ export const JUDGMENTS: Judged[] = [
   { group: 'multilingual', lang: 'de', q: 'mein Hund zieht an der Leine, wie erziehe ich ihn', rel: DOG_TRAINING },
   { group: 'multilingual', lang: 'de', q: 'Cocktails mixen für eine Party zu Hause', rel: COCKTAILS },
   { group: 'multilingual', lang: 'de', q: 'Kundenbewertungen nach positiv und negativ sortieren', rel: REVIEW_SENTIMENT },
-  { group: 'multilingual', lang: 'de', q: 'Trainingsplan für mehr Kraft im Fitnessstudio', rel: STRENGTH }
+  { group: 'multilingual', lang: 'de', q: 'Trainingsplan für mehr Kraft im Fitnessstudio', rel: STRENGTH },
+
+  // ---- fresh: written after the glossary (src/node/language/glossary.ts) was frozen; nothing was tuned on them ----
+  { group: 'multilingual', lang: 'es', fresh: true, q: 'necesito ayuda para escribir el currículum para una entrevista de trabajo', rel: { 'resume-cv-writer': 3, 'job-interview-coach': 2, 'career-counselor': 2 } },
+  { group: 'multilingual', lang: 'es', fresh: true, q: 'mi gato vomita y no quiere comer', rel: { 'veterinary-triage-helper': 3, 'pet-nutrition-advisor': 1, 'pet-behaviorist': 1 } },
+  { group: 'multilingual', lang: 'es', fresh: true, q: 'aprender acordes de guitarra para principiantes', rel: { 'guitar-practice-coach': 3, 'chord-maestro-guitar': 3, 'acoustic-guitar-composer': 1, 'music-theory-tutor': 1 } },
+  { group: 'multilingual', lang: 'fr', fresh: true, q: 'trouver des failles de sécurité dans mon application web', rel: { 'secure-code-review': 3, 'cyber-security-specialist': 2, 'pentest-report-writer': 1, 'cyber-security-tutor': 1 } },
+  { group: 'multilingual', lang: 'fr', fresh: true, q: 'planifier un voyage de trois jours à Rome', rel: { 'travel-itinerary-planner': 3, 'travel-guide-nearby': 2 } },
+  { group: 'multilingual', lang: 'fr', fresh: true, q: 'je n\'arrive pas à dormir la nuit', rel: { 'sleep-hygiene-coach': 3, 'mental-health-support-companion': 1, 'pocket-therapist-anxiety': 1 } },
+  { group: 'multilingual', lang: 'de', fresh: true, q: 'Steuererklärung für Selbstständige verstehen', rel: { 'tax-basics-explainer': 3, 'tax-saver-digital-economy': 2, 'accountant-planner': 2, 'accounting-aid': 1, 'bookkeeping-assistant': 1 } },
+  { group: 'multilingual', lang: 'de', fresh: true, q: 'Gemüsebeet im Garten anlegen', rel: { 'vegetable-garden-planner': 3, 'organic-vegetable-garden-helper': 3, 'garden-guru': 1, 'green-thumb-guide': 1 } },
+  { group: 'multilingual', lang: 'de', fresh: true, q: 'Rezepte für vegane Gerichte', rel: { 'vegan-recipe-developer': 3, 'plant-based-chef': 3, 'nutritionist-vegan': 1, 'chefbot-recipes': 1 } }
 ]
 
-export type Part = 'dev' | 'held-out'
+export type Part = 'dev' | 'held-out' | 'fresh'
 
-/** Every third query of each group is held out. */
+/** Every third query of each group is held out; fresh queries are a part of their own. */
 export function partsOf (judgments: Judged[]): Array<Judged & { part: Part }> {
   const seen = new Map<Group, number>()
   return judgments.map(j => {
+    if (j.fresh === true) return { ...j, part: 'fresh' }
     const n = (seen.get(j.group) ?? 0) + 1
     seen.set(j.group, n)
     return { ...j, part: n % 3 === 0 ? 'held-out' : 'dev' }

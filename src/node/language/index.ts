@@ -1,0 +1,1 @@
+export { detectLanguage, fold, toEnglish, translateQuery, type ForeignLanguage, type QueryLanguage, type TranslatedQuery } from './translate'
