@@ -33,6 +33,9 @@ export const FUSION_CANDIDATES = 50
  */
 export const KEYWORD_WEIGHT = 0.15
 
+/** Queries longer than this many words get a proportionally smaller BM25 share (see keywordWeight). */
+export const LONG_QUERY_WORDS = 12
+
 /**
  * Pseudo-relevance feedback for descriptive queries: the query vector is moved towards its FEEDBACK_DOCS best
  * fused hits (by FEEDBACK_WEIGHT of their mean) and the vector side is scored again. A short description

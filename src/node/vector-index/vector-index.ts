@@ -6,7 +6,7 @@ import { lockDirectory, openAppendLog, type AppendLog, type AppendLogRecovery, t
 import { decodeRecord, encodeDelete, encodeHeader, encodeUpsert, FORMAT, OP_DELETE, OP_HEADER, OP_UPSERT, type EntryMeta } from './codec'
 import {
   COMPACT_MIN_GARBAGE, COMPACT_RATIO, DEFAULT_DIMENSIONS, DEFAULT_REMOTE_CAPACITY, FEEDBACK_DOCS, FEEDBACK_WEIGHT, FUSION_CANDIDATES,
-  INITIAL_CAPACITY, KEYWORD_WEIGHT, LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K
+  INITIAL_CAPACITY, KEYWORD_WEIGHT, LOG_FILE_NAME, LONG_QUERY_WORDS, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K
 } from './constants'
 import { IndexClosedError, InvalidEntryError, VectorDimensionError } from './errors'
 import { TopK } from './heap'
@@ -477,7 +477,7 @@ class VectorIndexImpl implements VectorIndex {
    * fused hits, and fuses that with the same keyword ranking. Shown similarities stay the original cosines.
    */
   private withFeedback (q: Float32Array, first: Array<{ slot: number }>, c: number, accept: ((slot: number) => boolean) | null,
-    kwSlots: Array<{ slot: number, score: number }>, cosine: (slot: number) => number): Array<{ slot: number, similarity: number, score: number }> {
+    kwSlots: Array<{ slot: number, score: number }>, cosine: (slot: number) => number, kwWeight: number): Array<{ slot: number, similarity: number, score: number }> {
     const q2 = Float32Array.from(q)
     const docs = first.slice(0, FEEDBACK_DOCS)
     for (const d of docs) {
@@ -485,7 +485,7 @@ class VectorIndexImpl implements VectorIndex {
       for (let i = 0; i < q2.length; i++) q2[i] += (FEEDBACK_WEIGHT / docs.length) * v[i]
     }
     const vec = this.vectorTopK(this.normalise(q2, 'query'), c, accept, -Infinity)
-    return fuse(vec, kwSlots, 'weighted', (slot) => this.matrix.dot(slot, q2) / norm(q2), new Set(), cosine)
+    return fuse(vec, kwSlots, 'weighted', (slot) => this.matrix.dot(slot, q2) / norm(q2), new Set(), cosine, kwWeight)
   }
 
   search (query: SearchQuery): SearchResult[] {
@@ -514,9 +514,10 @@ class VectorIndexImpl implements VectorIndex {
       const exact = new Set<number>()
       if (phrase != null) for (const h of kwSlots) if (containsPhrase(this.textOf(h.slot), phrase)) exact.add(h.slot)
       const cosine = (slot: number): number => q != null ? this.matrix.dot(slot, q) : 0
-      ranked = fuse(vec, kwSlots, fusion, cosine, exact)
+      const kwWeight = keywordWeight(text)
+      ranked = fuse(vec, kwSlots, fusion, cosine, exact, undefined, kwWeight)
       if (q != null && exact.size === 0 && query.feedback !== false && fusion === 'weighted' && ranked.length > 0) {
-        ranked = this.withFeedback(q, ranked, c, accept, kwSlots, cosine)
+        ranked = this.withFeedback(q, ranked, c, accept, kwSlots, cosine, kwWeight)
       }
       if (q != null) ranked = ranked.filter(r => r.similarity >= minSim)
       ranked = ranked.slice(0, k)
@@ -676,7 +677,7 @@ function cleanAttrs (a: EntryAttrs, id: string): EntryAttrs {
  */
 export function fuse (vec: Array<{ slot: number, score: number }>, kw: Array<{ slot: number, score: number }>, fusion: Fusion,
   cosine: (slot: number) => number, exact: Set<number> = new Set(),
-  similarity?: (slot: number) => number): Array<{ slot: number, similarity: number, score: number }> {
+  similarity?: (slot: number) => number, keywordShare = KEYWORD_WEIGHT): Array<{ slot: number, similarity: number, score: number }> {
   const acc = new Map<number, { slot: number, similarity: number, score: number }>()
   const rankScore = new Map<number, number>()
   for (const v of vec) rankScore.set(v.slot, v.score)
@@ -696,7 +697,7 @@ export function fuse (vec: Array<{ slot: number, score: number }>, kw: Array<{ s
   } else {
     const best = kw.length > 0 ? kw[0].score : 1
     // Text-only search: BM25 alone decides.
-    const w = vec.length > 0 ? KEYWORD_WEIGHT : 1
+    const w = vec.length > 0 ? keywordShare : 1
     const vw = vec.length > 0 ? 1 : 0
     for (const v of vec) acc.set(v.slot, { slot: v.slot, similarity: shown(v.slot), score: vw * v.score })
     for (const h of kw) {
@@ -713,6 +714,15 @@ export function fuse (vec: Array<{ slot: number, score: number }>, kw: Array<{ s
     if (a != null) a.score += EXACT_BONUS
   }
   return [...acc.values()].sort((a, b) => b.score - a.score || b.similarity - a.similarity)
+}
+
+/**
+ * BM25's share for a query: KEYWORD_WEIGHT, scaled down for long queries (a workspace description, a pasted
+ * paragraph), where many incidental words match and the embedding of the whole text says more.
+ */
+export function keywordWeight (text: string): number {
+  const n = normaliseWords(text).split(' ').length
+  return KEYWORD_WEIGHT * Math.min(1, LONG_QUERY_WORDS / Math.max(1, n))
 }
 
 function norm (v: Float32Array): number {
