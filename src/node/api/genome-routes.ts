@@ -46,7 +46,7 @@ export function registerGenomeRoutes (api: ApiServer, node: MeshNode): void {
   api.route('POST', '/api/genome/search', async req => {
     const body = await req.body(SearchBody)
     const outcome = await node.catalog.search({ text: body.query, k: body.k, minSimilarity: body.minSimilarity, filters: body.filters }, { signal: req.signal })
-    return { query: body.query, truncated: outcome.truncated, elapsedMs: outcome.elapsedMs, results: outcome.hits.map(toResult) }
+    return { query: body.query, language: outcome.language, searchedAs: outcome.searchText, truncated: outcome.truncated, elapsedMs: outcome.elapsedMs, results: outcome.hits.map(toResult) }
   })
   // NDJSON records: {type:'local', results, truncated, elapsedMs}, then zero or more
   // {type:'batch', elapsedMs, hops, results}, then {type:'done', total, peersAnswered, elapsedMs, network}.
@@ -54,10 +54,11 @@ export function registerGenomeRoutes (api: ApiServer, node: MeshNode): void {
     const body = await req.body(StreamSearchBody)
     const started = Date.now()
     const outcome = await node.catalog.search({ text: body.query, k: body.k, minSimilarity: body.minSimilarity, filters: body.filters }, { signal: req.signal })
-    write({ type: 'local', query: body.query, truncated: outcome.truncated, elapsedMs: Math.round(outcome.elapsedMs), results: outcome.hits.map(toResult) })
+    write({ type: 'local', query: body.query, language: outcome.language, searchedAs: outcome.searchText, truncated: outcome.truncated, elapsedMs: Math.round(outcome.elapsedMs), results: outcome.hits.map(toResult) })
     let summary = { total: outcome.hits.length, peersAnswered: 0 }
     const flood = body.network === true ? node.feature<NetworkSearchFeature>('flood') : undefined
-    if (flood !== undefined) summary = await flood.streamSearch(body, outcome.vector, write, req.signal)
+    // Peers rank with BM25 too: they get the English rendering of a Spanish, French or German query.
+    if (flood !== undefined) summary = await flood.streamSearch({ ...body, query: outcome.searchText }, outcome.vector, write, req.signal)
     const network = flood !== undefined
     write({ type: 'done', ...summary, elapsedMs: Date.now() - started, network })
   })

@@ -21,7 +21,7 @@ interface ResultRow {
   rating?: number
   availableFrom: string[]
 }
-interface SearchResponse { query: string, truncated: boolean, elapsedMs: number, results: ResultRow[] }
+interface SearchResponse { query: string, language?: string, searchedAs?: string, truncated: boolean, elapsedMs: number, results: ResultRow[] }
 
 function parseK (v: string): number {
   const n = Number(v)
@@ -43,6 +43,7 @@ export function formatResults (res: SearchResponse): string {
     return `${String(i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${extras.join(', ')}]\n    ├─ Specializations: ${r.specializations.slice(0, 5).join(', ')}\n    └─ ${truncate(r.description, 110)}`
   })
   const notes = [`${res.results.length} result${res.results.length === 1 ? '' : 's'} in ${res.elapsedMs.toFixed(0)} ms`]
+  if (res.language !== undefined && res.language !== 'en' && res.searchedAs !== undefined) notes.push(`note: searched in English words (query language: ${res.language}): "${res.searchedAs}"`)
   if (res.truncated) notes.push('note: the query was longer than the model window (256 word pieces); only its start was used')
   return [...lines, '', ...notes].join('\n')
 }
@@ -54,6 +55,8 @@ interface NetworkRow extends ResultRow { hops: number, sourcePeer: string }
 interface SearchRecord {
   type: 'local' | 'batch' | 'done' | 'error'
   query?: string
+  language?: string
+  searchedAs?: string
   truncated?: boolean
   elapsedMs?: number
   hops?: number
@@ -110,7 +113,7 @@ async function networkSearch (client: ApiClient, text: string, opts: SearchOptio
       if (rec.type === 'done') { done = rec; continue }
       if (json) continue
       if (rec.type === 'local') {
-        const local = { query: rec.query ?? text, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [] }
+        const local = { query: rec.query ?? text, language: rec.language, searchedAs: rec.searchedAs, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [] }
         console.log(local.results.length === 0 ? `No adapters match "${local.query}" in the local catalog.` : `Local catalog:\n${formatResults(local)}`)
         shown += local.results.length
         console.log(`Searching the mesh (${opts.hops} hop${opts.hops === 1 ? '' : 's'}, up to ${seconds(opts.timeout)})…`)
