@@ -17,7 +17,9 @@ import { AdapterCatalog } from '../../src/node/catalog/catalog'
 import { manifestEmbedding, manifestSearchText } from '../../src/node/manifest'
 import { createLogger } from '../../src/node/util/logger'
 import { BenchReport, note, percentile } from '../_report'
+import { buildWorkspaceQuery } from '../../src/extension/workspace-query'
 import { loadCorpus } from './corpus'
+import { loadWorkspaces } from './workspaces'
 import { JUDGMENTS, partsOf, type Group, type Part } from './judgments'
 import { mean, ndcgAt, recallAt, reciprocalRank, trapsAt } from './metrics'
 
@@ -84,6 +86,26 @@ try {
         }
       }
     }
+  }
+  // Workspace fixtures: the derived query for ours; the raw files for the baselines.
+  const workspaces = loadWorkspaces(root)
+  for (const j of workspaces) for (const id of [...Object.keys(j.rel), ...j.traps ?? []]) if (!known.has(id)) throw new Error(`workspaces: unknown adapter id ${id}`)
+  const ws: Record<System, Array<{ ndcg: number, traps: number }>> = { bm25: [], cosine: [], continuum: [] }
+  for (const j of workspaces) {
+    const query = buildWorkspaceQuery(j.sources)
+    const qv = await embedder.embedOne(`${j.raw.manifests}\n${j.raw.file}`)
+    const ranked: Record<System, string[]> = {
+      bm25: bm25.search(j.raw.manifests).slice(0, K).map(r => r.id as string),
+      cosine: vectors.map(({ id, v }) => ({ id, s: dot(qv, v) })).sort((a, b) => b.s - a.s).slice(0, K).map(x => x.id),
+      continuum: (await catalog.search({ text: query, k: K })).hits.map(h => h.manifest.id)
+    }
+    for (const system of systems) ws[system].push({ ndcg: ndcgAt(ranked[system], j.rel, K), traps: trapsAt(ranked[system], j.traps, 3) })
+    if (verbose) console.log(`\n[workspace] ${j.fixture}: ${query}\n  ${systems.map(s => `${s.padEnd(9)} ${ranked[s].slice(0, 5).map(id => (j.traps ?? []).includes(id) ? `!${id}` : id).join(' ')}`).join('\n  ')}`)
+  }
+  for (const system of systems) {
+    const c = `workspace fixtures (${workspaces.length})`
+    report.add({ case: c, system, metric: 'nDCG@10', value: round(mean(ws[system].map(x => x.ndcg))), unit: '' })
+    report.add({ case: c, system, metric: 'near misses in top 3', value: round(mean(ws[system].map(x => x.traps))), unit: 'per query' })
   }
   report.add({ case: 'local search (embed + rank)', system: 'continuum', metric: 'p50', value: round(percentile(latencies, 50)), unit: 'ms' })
   report.add({ case: 'local search (embed + rank)', system: 'continuum', metric: 'p95', value: round(percentile(latencies, 95)), unit: 'ms' })

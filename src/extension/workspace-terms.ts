@@ -146,6 +146,15 @@ export function weighTerms (sources: Partial<Record<TermSource, string>>): Weigh
       scores.set(w, s)
     }
   }
+  // A plural counts for its singular ("jobs" → "job"): one word, said once.
+  for (const [w, s] of [...scores]) {
+    const one = scores.get(w.slice(0, -1))
+    if (w.endsWith('s') && one !== undefined) {
+      one.weight += s.weight
+      one.sources = Math.max(one.sources, s.sources)
+      scores.delete(w)
+    }
+  }
   return [...scores.entries()]
     .map(([term, s]) => ({ term, weight: s.weight * 1.5 ** (s.sources - 1), first: s.first }))
     .sort((a, b) => b.weight - a.weight || a.first - b.first)
