@@ -54,6 +54,9 @@ interface LanguageGlossary {
 
 const LANGS: ForeignLanguage[] = ['es', 'fr', 'de']
 
+/** Longest word tried as a German compound. */
+const MAX_COMPOUND_LETTERS = 40
+
 /** Parses `english = es: a, b | fr: c | de: d` lines; the first line that defines a form wins. */
 export function parseGlossary (text: string): Record<ForeignLanguage, LanguageGlossary> {
   const out = Object.fromEntries(LANGS.map(l => [l, { words: new Map(), phrases: new Map(), prefixes: [] }])) as unknown as Record<ForeignLanguage, LanguageGlossary>
@@ -124,7 +127,8 @@ function lookupWord (g: LanguageGlossary, lang: ForeignLanguage, w: string, comp
 
 /** German compounds ("Kundenbewertungen"): the longest known head, a linking s/n/es, then a known rest. */
 function lookupCompound (g: LanguageGlossary, w: string, depth = 0): string | undefined {
-  if (depth > 2 || w.length < 6) return undefined
+  // Real compounds are short; a 4,000-letter "word" is not one and must not cost a search quadratic time.
+  if (depth > 2 || w.length < 6 || w.length > MAX_COMPOUND_LETTERS) return undefined
   for (let i = w.length - 3; i >= 3; i--) {
     const head = w.slice(0, i)
     const rest = w.slice(i)
