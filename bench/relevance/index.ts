@@ -6,7 +6,9 @@
 //   - continuum: AdapterCatalog.search, i.e. what `continuum search` and the extension rank with.
 // Figures per query group and part (dev / held-out): nDCG@10, Recall@10, MRR; for near-miss queries also the
 // near-miss adapters in the top 3; and the latency of our local search.
-// Usage: npm run bench -- relevance [--json] [--verbose]
+// With --dictionary es=/usr/share/dictd/freedict-spa-eng (repeatable; fr=, de=), a fourth system
+// "continuum+dict" also consults those user-installed dictionaries for words the glossary lacks.
+// Usage: npm run bench -- relevance [--json] [--verbose] [--dictionary LANG=BASE]…
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -16,6 +18,7 @@ import { createEmbedder } from '../../src/node/embedding'
 import { AdapterCatalog } from '../../src/node/catalog/catalog'
 import { manifestEmbedding, manifestSearchText } from '../../src/node/manifest'
 import { createLogger } from '../../src/node/util/logger'
+import { loadDictionary, type Dictionaries, type ForeignLanguage } from '../../src/node/language'
 import { BenchReport, note, percentile } from '../_report'
 import { buildWorkspaceQuery } from '../../src/extension/workspace-query'
 import { loadCorpus } from './corpus'
@@ -37,12 +40,27 @@ for (const j of judged) {
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'continuum-relevance-'))
+let withDict: AdapterCatalog | undefined
 const embedder = createEmbedder({ idleTimeoutMs: 0 })
 const catalog = new AdapterCatalog({ dir: path.join(dir, 'catalog'), privateKey: await generateKeyPair('Ed25519'), embedder, log: createLogger() })
 try {
   await catalog.open()
   const imported = await catalog.importJsonl(lines.map(l => l.line).join('\n'), 'bench corpus')
   if (imported.skipped.length > 0) throw new Error(`corpus lines rejected: ${JSON.stringify(imported.skipped.slice(0, 3))}`)
+  const dictionaries: Dictionaries = {}
+  for (let i = 0; i < process.argv.length; i++) {
+    if (process.argv[i] !== '--dictionary') continue
+    const [lang, base] = (process.argv[i + 1] ?? '').split('=')
+    if (!['es', 'fr', 'de'].includes(lang) || base === undefined) throw new Error('--dictionary takes LANG=BASE, e.g. es=/usr/share/dictd/freedict-spa-eng')
+    dictionaries[lang as ForeignLanguage] = await loadDictionary(base, lang as ForeignLanguage)
+  }
+  withDict = Object.keys(dictionaries).length > 0
+    ? new AdapterCatalog({ dir: path.join(dir, 'catalog-dict'), privateKey: await generateKeyPair('Ed25519'), embedder, log: createLogger(), dictionaries })
+    : undefined
+  if (withDict !== undefined) {
+    await withDict.open()
+    await withDict.importJsonl(lines.map(l => l.line).join('\n'), 'bench corpus')
+  }
   const entries = catalog.list()
   note(`corpus: ${entries.length} adapters, ${judged.length} judged queries`)
 
@@ -50,8 +68,8 @@ try {
   bm25.addAll(entries.map(e => ({ id: e.manifest.id, text: manifestSearchText(e.manifest) })))
   const vectors = entries.map(e => ({ id: e.manifest.id, v: manifestEmbedding(e.manifest) }))
 
-  type System = 'bm25' | 'cosine' | 'continuum'
-  const systems: System[] = ['bm25', 'cosine', 'continuum']
+  type System = 'bm25' | 'cosine' | 'continuum' | 'continuum+dict'
+  const systems: System[] = withDict !== undefined ? ['bm25', 'cosine', 'continuum', 'continuum+dict'] : ['bm25', 'cosine', 'continuum']
   const rankings = new Map<string, Record<System, string[]>>()
   const latencies: number[] = []
   const rankLatencies: number[] = []
@@ -67,7 +85,8 @@ try {
     const rankStarted = performance.now()
     catalog.searchVector(outcome.vector, j.q, { k: K })
     rankLatencies.push(performance.now() - rankStarted)
-    rankings.set(j.q, { bm25: keyword, cosine, continuum: ours })
+    const dict = withDict !== undefined ? (await withDict.search({ text: j.q, k: K })).hits.map(h => h.manifest.id) : []
+    rankings.set(j.q, { bm25: keyword, cosine, continuum: ours, 'continuum+dict': dict })
   }
 
   const groups: Array<Group | 'all'> = ['intent', 'exact', 'near-miss', 'multilingual', 'all']
@@ -90,14 +109,15 @@ try {
   // Workspace fixtures: the derived query for ours; the raw files for the baselines.
   const workspaces = loadWorkspaces(root)
   for (const j of workspaces) for (const id of [...Object.keys(j.rel), ...j.traps ?? []]) if (!known.has(id)) throw new Error(`workspaces: unknown adapter id ${id}`)
-  const ws: Record<System, Array<{ ndcg: number, traps: number }>> = { bm25: [], cosine: [], continuum: [] }
+  const ws: Record<System, Array<{ ndcg: number, traps: number }>> = { bm25: [], cosine: [], continuum: [], 'continuum+dict': [] }
   for (const j of workspaces) {
     const query = buildWorkspaceQuery(j.sources)
     const qv = await embedder.embedOne(`${j.raw.manifests}\n${j.raw.file}`)
     const ranked: Record<System, string[]> = {
       bm25: bm25.search(j.raw.manifests).slice(0, K).map(r => r.id as string),
       cosine: vectors.map(({ id, v }) => ({ id, s: dot(qv, v) })).sort((a, b) => b.s - a.s).slice(0, K).map(x => x.id),
-      continuum: (await catalog.search({ text: query, k: K })).hits.map(h => h.manifest.id)
+      continuum: (await catalog.search({ text: query, k: K })).hits.map(h => h.manifest.id),
+      'continuum+dict': withDict !== undefined ? (await withDict.search({ text: query, k: K })).hits.map(h => h.manifest.id) : []
     }
     for (const system of systems) ws[system].push({ ndcg: ndcgAt(ranked[system], j.rel, K), traps: trapsAt(ranked[system], j.traps, 3) })
     if (verbose) console.log(`\n[workspace] ${j.fixture}: ${query}\n  ${systems.map(s => `${s.padEnd(9)} ${ranked[s].slice(0, 5).map(id => (j.traps ?? []).includes(id) ? `!${id}` : id).join(' ')}`).join('\n  ')}`)
@@ -121,6 +141,7 @@ try {
   }
 } finally {
   await catalog.close()
+  await withDict?.close()
   await embedder.close()
   await rm(dir, { recursive: true, force: true })
 }

@@ -24,6 +24,7 @@ import { NodeNotStartedError } from './errors'
 import { createEmbedder, type Embedder } from './embedding'
 import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
+import { loadDictionary, type Dictionaries, type ForeignLanguage } from './language'
 import type { MeshFeature } from './feature'
 
 /** How long a misbehaving peer is refused. */
@@ -50,6 +51,12 @@ export interface MeshNodeInit {
   remoteCapacity?: number
   /** Share one embedder between nodes (simulations, tests); the node then does not close it. @default a new worker-thread embedder */
   embedder?: Embedder
+  /**
+   * Bilingual dictionaries the user installed (dictd files, e.g. Debian's dict-freedict-spa-eng), consulted
+   * for Spanish/French/German query words the built-in glossary lacks. One that cannot be loaded is logged
+   * and skipped. @default none
+   */
+  dictionaries?: DictionaryOption[]
   /** Import the bundled demo catalog on start (or the JSONL file at this path). @default false */
   sampleCatalog?: boolean | string
   /** Capabilities started on this node (gossip, flood search, …), in order. @default [] */
@@ -59,6 +66,9 @@ export interface MeshNodeInit {
   /** Receives every log record. @default discard */
   onLog?: (record: LogRecord) => void
 }
+
+/** A dictd dictionary: `base` is the path without `.index` / `.dict.dz`. */
+export interface DictionaryOption { language: ForeignLanguage, base: string }
 
 export interface PeerSummary {
   peerId: string
@@ -178,7 +188,17 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       this.lock = await lockDirectory(this.dataDir)
       this.identity = await openIdentity(this.dataDir)
       const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
-      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity })
+      const dictionaries: Dictionaries = {}
+      for (const d of this.init.dictionaries ?? []) {
+        try {
+          const dict = await loadDictionary(d.base, d.language, { signal: this.shutdown.signal })
+          dictionaries[d.language] = dict
+          this.log.info(`Dictionary ${d.language}: ${dict.size} words from ${d.base}`)
+        } catch (err) {
+          this.log.warn(`Dictionary ${d.language} not loaded: ${errorMessage(err)}`)
+        }
+      }
+      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity, dictionaries })
       await this._catalog.open()
       this.peerCache = new PeerCache({ file: path.join(this.dataDir, 'peers.json') })
       const cacheLoad = await this.peerCache.load()

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Embedder } from '../embedding'
-import { translateQuery, type QueryLanguage } from '../language'
+import { translateQuery, type Dictionaries, type QueryLanguage } from '../language'
 import { openVectorIndex, type VectorIndex } from '../vector-index'
 import type { IndexEntry, SearchFilters, StoredEntry } from '../vector-index/types'
 import {
@@ -28,6 +28,8 @@ export interface CatalogInit {
   log: Logger
   /** Remote adapters kept (LRU beyond). @default 10000, at most 100000 */
   remoteCapacity?: number
+  /** Bilingual dictionaries the user installed, consulted for query words the glossary lacks. @default none */
+  dictionaries?: Dictionaries
 }
 
 export type Location = 'local' | 'remote'
@@ -319,7 +321,7 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     if (text.length > MAX_QUERY_CHARS) throw new InvalidQueryError(`The query is ${text.length} characters long; keep it under ${MAX_QUERY_CHARS}`)
     const started = performance.now()
     // The embedder is English-only: other languages are searched in English words (glossary translation).
-    const { language, text: searchText } = translateQuery(text)
+    const { language, text: searchText } = translateQuery(text, this.init.dictionaries)
     const res = await this.init.embedder.embedDetailed([searchText], { signal: options.signal })
     const vector = res.vectors[0]
     const hits = this.searchVector(vector, searchText, req)

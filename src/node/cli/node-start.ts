@@ -1,7 +1,7 @@
 // `continuum node start`: runs a node in the foreground with a readable log and the local API,
 // until SIGINT/SIGTERM.
 import { multiaddr } from '@multiformats/multiaddr'
-import { createMeshNode, type MeshNode } from '../mesh-node'
+import { createMeshNode, type DictionaryOption, type MeshNode } from '../mesh-node'
 import { ApiServer } from '../api/server'
 import { registerMeshRoutes } from '../api/mesh-routes'
 import { registerGenomeRoutes } from '../api/genome-routes'
@@ -22,6 +22,7 @@ export interface NodeStartOptions {
   sampleCatalog?: boolean | string
   gossipInterval?: number
   cacheSize?: number
+  dictionary?: DictionaryOption[]
   verbose?: boolean
 }
 
@@ -42,6 +43,7 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     sampleCatalog: opts.sampleCatalog,
     features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval }),
     remoteCapacity: opts.cacheSize,
+    dictionaries: opts.dictionary,
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
   await node.start()

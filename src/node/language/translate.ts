@@ -4,6 +4,10 @@
 // not know (names, technical terms such as "PostgreSQL") are kept as they are.
 import { GLOSSARY } from './glossary'
 
+/** A user-installed dictionary for one language (see dictionary.ts): folded word → English. */
+export interface WordLookup { lookup: (foldedWord: string) => string | undefined }
+export type Dictionaries = Partial<Record<ForeignLanguage, WordLookup>>
+
 export type QueryLanguage = 'en' | 'es' | 'fr' | 'de'
 export type ForeignLanguage = Exclude<QueryLanguage, 'en'>
 
@@ -164,7 +168,7 @@ export function detectLanguage (text: string): { language: QueryLanguage, scores
 }
 
 /** Rewrites a query in `lang` into English words; unknown words are kept, function words dropped. */
-export function toEnglish (text: string, lang: ForeignLanguage): string {
+export function toEnglish (text: string, lang: ForeignLanguage, dictionary?: WordLookup): string {
   const g = glossary()[lang]
   const original = tokens(text)
   const folded = original.map(fold)
@@ -177,7 +181,8 @@ export function toEnglish (text: string, lang: ForeignLanguage): string {
       continue
     }
     const w = folded[i]
-    const english = lookupWord(g, lang, w)
+    // The glossary first (written for this catalog's vocabulary), then a dictionary the user installed.
+    const english = lookupWord(g, lang, w) ?? (FUNCTION_WORDS[lang].has(w) || DROPPED[lang].has(w) ? undefined : lookupDictionary(dictionary, lang, w))
     if (english !== undefined) out.push(english)
     else if (!FUNCTION_WORDS[lang].has(w) && !DROPPED[lang].has(w)) out.push(original[i])
     i++
@@ -186,10 +191,40 @@ export function toEnglish (text: string, lang: ForeignLanguage): string {
   return out.filter((w, i) => i === 0 || w !== out[i - 1]).join(' ')
 }
 
+/**
+ * Verb endings → infinitive endings, so a conjugated verb finds its dictionary headword ("vomita" →
+ * "vomitar", "jaunissent" → "jaunir", "empfiehlt" stays unknown: German stem changes are not guessed).
+ */
+const VERB_ENDINGS: Record<ForeignLanguage, Array<[string, string[]]>> = {
+  es: [['amos', ['ar']], ['emos', ['er']], ['imos', ['ir']], ['an', ['ar']], ['en', ['er', 'ir']], ['as', ['ar']], ['es', ['er', 'ir']], ['a', ['ar']], ['e', ['er', 'ir']], ['o', ['ar', 'er', 'ir']]],
+  fr: [['issent', ['ir']], ['issons', ['ir']], ['it', ['ir']], ['ent', ['er', 're']], ['ons', ['er', 're']], ['ez', ['er']], ['es', ['er']], ['e', ['er']], ['s', ['re', 'ir']]],
+  de: [['st', ['en']], ['t', ['en']], ['e', ['en']]]
+}
+
+function lookupDictionary (d: WordLookup | undefined, lang: ForeignLanguage, w: string): string | undefined {
+  if (d === undefined || w.length < 3) return undefined
+  const exact = d.lookup(w)
+  if (exact !== undefined) return exact
+  for (const suffix of PLURALS[lang]) {
+    if (w.length > suffix.length + 2 && w.endsWith(suffix)) {
+      const hit = d.lookup(w.slice(0, -suffix.length))
+      if (hit !== undefined) return hit
+    }
+  }
+  for (const [ending, infinitives] of VERB_ENDINGS[lang]) {
+    if (w.length <= ending.length + 2 || !w.endsWith(ending)) continue
+    for (const inf of infinitives) {
+      const hit = d.lookup(w.slice(0, -ending.length) + inf)
+      if (hit !== undefined) return hit
+    }
+  }
+  return undefined
+}
+
 /** The query to search with: English as it is, other languages rendered into English. */
-export function translateQuery (text: string): TranslatedQuery {
+export function translateQuery (text: string, dictionaries: Dictionaries = {}): TranslatedQuery {
   const { language } = detectLanguage(text)
   if (language === 'en') return { language, text }
-  const english = toEnglish(text, language)
+  const english = toEnglish(text, language, dictionaries[language])
   return { language, text: english === '' ? text : english }
 }
