@@ -179,6 +179,19 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     return this.neighbourSet
   }
 
+  private async loadDictionaries (into: Dictionaries, signal: AbortSignal): Promise<void> {
+    for (const d of this.init.dictionaries ?? []) {
+      try {
+        const dict = await loadDictionary(d.base, d.language, { signal })
+        into[d.language] = dict
+        this.log.info(`Dictionary ${d.language}: ${dict.size} words from ${d.base}`)
+      } catch (err) {
+        if (signal.aborted) return
+        this.log.warn(`Dictionary ${d.language} not loaded: ${errorMessage(err)}`)
+      }
+    }
+  }
+
   async start (): Promise<void> {
     if (this._state !== 'stopped') return
     this._state = 'starting'
@@ -188,16 +201,9 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       this.lock = await lockDirectory(this.dataDir)
       this.identity = await openIdentity(this.dataDir)
       const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
+      // Filled in the background (a large dictionary takes seconds to load): searches use each once it is in.
       const dictionaries: Dictionaries = {}
-      for (const d of this.init.dictionaries ?? []) {
-        try {
-          const dict = await loadDictionary(d.base, d.language, { signal: this.shutdown.signal })
-          dictionaries[d.language] = dict
-          this.log.info(`Dictionary ${d.language}: ${dict.size} words from ${d.base}`)
-        } catch (err) {
-          this.log.warn(`Dictionary ${d.language} not loaded: ${errorMessage(err)}`)
-        }
-      }
+      void this.loadDictionaries(dictionaries, this.shutdown.signal)
       this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity, dictionaries })
       await this._catalog.open()
       this.peerCache = new PeerCache({ file: path.join(this.dataDir, 'peers.json') })
