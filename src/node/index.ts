@@ -5,7 +5,7 @@
 
 // The facade and its figures.
 export { MeshNode, createMeshNode } from './mesh-node'
-export type { MeshNodeInit, MeshNodeEvents, MeshNodeState, MeshStatus, PeerSummary, Topology, TopologyNode } from './mesh-node'
+export type { DictionaryOption, MeshNodeInit, MeshNodeEvents, MeshNodeState, MeshStatus, PeerSummary, Topology, TopologyNode } from './mesh-node'
 export type { BootstrapReport } from './bootstrap/bootstrap'
 export { NodeNotStartedError } from './errors'
 
