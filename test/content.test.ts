@@ -10,7 +10,8 @@ import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { createEmbedder, type Embedder } from '../src/node/embedding'
 import type { MeshNode } from '../src/node/mesh-node'
-import { buildFileDag, contentFeature, type ContentFeature, type InstallProgress } from '../src/node/content'
+import { buildFileDag, contentFeature, type InstallProgress } from '../src/node/content'
+import { contentOf } from './helpers/content'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
 import { makePeftFolder } from './helpers/peft'
 
@@ -26,9 +27,7 @@ async function filesOf (dir: string): Promise<Record<string, string>> {
   return out
 }
 
-function feature (n: MeshNode): ContentFeature {
-  return n.feature<ContentFeature>('content')!
-}
+const feature = contentOf
 
 let embedder: Embedder
 const nodes: MeshNode[] = []
