@@ -253,6 +253,18 @@ test('reinstall from the lockfile in a fresh folder reproduces the same files', 
   assert.ok(again.every(r => r.alreadyInstalled))
 })
 
+test('a node without payments (no ledger): a free adapter installs and pays nothing; a priced one is refused with the one-line price error', async () => {
+  const project = await tempDir('continuum-project-')
+  dirs.push(project)
+  const content = C.content! // the facade's typed member, as the extension and the API routes use it
+  const free = await content.install('vine-canopy', { project })
+  assert.equal(free.alreadyInstalled, false)
+  assert.equal(free.payment, undefined)
+  await assert.rejects(content.install('vine-big', { project }), (err: Error) => err.name === 'PriceNotAcceptedError' && !err.message.includes('\n') && /--max-price 3/.test(err.message))
+  const lock = JSON.parse(await readFile(path.join(project, 'continuum.lock.json'), 'utf8')) as { adapters: Record<string, unknown> }
+  assert.deepEqual(Object.keys(lock.adapters), ['vine-canopy'], 'the refused adapter is not pinned')
+})
+
 test('topic lookup returns A for a tag of its adapter', async () => {
   const r = await feature(E).findTopic('canopy-management')
   const a = r.providers.find(p => p.peerId === A.peerId.toString())
