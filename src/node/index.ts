@@ -19,7 +19,7 @@ export { defaultFeatures, type FeatureOptions } from './features'
 export type { MeshFeature } from './feature'
 export type {
   ContentApi, InstallProgress, InstallResult, InstalledAdapter, PublishProgress, PublishResult, TopicLookup
-} from './content/feature'
+} from './content/api'
 export type { DhtStatsSnapshot } from './dht/stats'
 
 // Peer addresses, logging, limits users meet.
