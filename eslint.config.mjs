@@ -28,6 +28,20 @@ export default tseslint.config(
     }
   },
   {
+    // Content neither pays nor serves HTTP itself: payments are injected (content/payments.ts) and its
+    // routes live in src/node/api/routes/content.ts, so content imports neither the economy nor the API.
+    files: ['src/node/content/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }],
+        patterns: [
+          { group: ['../economy', '../economy/*', '../ledger', '../ledger/*'], message: 'Content declares what it needs from the economy (content/payments.ts); the node wires it in src/node/features.ts.' },
+          { group: ['../api', '../api/*'], message: 'Content routes live in src/node/api/routes/content.ts, over node.content.' }
+        ]
+      }]
+    }
+  },
+  {
     // src/node/index.ts is the node's one public surface: the extension and the CLI import nothing deeper.
     files: ['src/extension/**/*.ts'],
     rules: {

@@ -107,6 +107,8 @@ export class Commands implements vscode.Disposable {
     if (editor !== undefined) {
       src.language = editor.document.languageId
       if (!editor.selection.isEmpty) src.selection = editor.document.getText(editor.selection)
+      // Its comments and identifiers say what the code is about (only the start of a huge file is read).
+      if (editor.document.uri.scheme === 'file' || editor.document.uri.scheme === 'untitled') src.activeFile = editor.document.getText().slice(0, 20_000)
     }
     const query = buildWorkspaceQuery(src)
     if (query === '') throw new Error('Nothing in this workspace describes it yet (no README, package.json, pyproject.toml or Cargo.toml): use "Continuum: Search Adapters…" and describe what you are building')

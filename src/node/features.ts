@@ -14,10 +14,12 @@ export interface FeatureOptions {
 }
 
 export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
+  // Content pays for installs through the ledger: wired here, so content never imports the economy.
+  const ledger = ledgerFeature()
   return [
     ...(options.gossip === false ? [] : [gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 })]),
     flood(),
-    contentFeature(),
-    ledgerFeature()
+    contentFeature({ payments: ledger }),
+    ledger
   ]
 }

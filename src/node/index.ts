@@ -5,7 +5,7 @@
 
 // The facade and its figures.
 export { MeshNode, createMeshNode } from './mesh-node'
-export type { MeshNodeInit, MeshNodeEvents, MeshNodeState, MeshStatus, PeerSummary, Topology, TopologyNode } from './mesh-node'
+export type { DictionaryOption, MeshNodeInit, MeshNodeEvents, MeshNodeState, MeshStatus, PeerSummary, Topology, TopologyNode } from './mesh-node'
 export type { BootstrapReport } from './bootstrap/bootstrap'
 export { NodeNotStartedError } from './errors'
 
@@ -19,7 +19,7 @@ export { defaultFeatures, type FeatureOptions } from './features'
 export type { MeshFeature } from './feature'
 export type {
   ContentApi, InstallProgress, InstallResult, InstalledAdapter, PublishProgress, PublishResult, TopicLookup
-} from './content/feature'
+} from './content/api'
 export type { DhtStatsSnapshot } from './dht/stats'
 
 // Peer addresses, logging, limits users meet.

@@ -25,9 +25,11 @@ import { createEmbedder, type Embedder } from './embedding'
 import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
 import { CATALOG_EVENT_THROTTLE_MS } from './catalog/constants'
+import { loadDictionary, type Dictionaries, type ForeignLanguage } from './language'
 import type { MeshFeature } from './feature'
 import { FloodFeature } from './flood/feature'
-import { ContentFeature, type ContentApi } from './content/feature'
+import { ContentFeature } from './content/feature'
+import type { ContentApi } from './content/api'
 import { LedgerFeature } from './economy/ledger-feature'
 import type { WalletApi } from './economy/wallet'
 import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
@@ -58,6 +60,12 @@ export interface MeshNodeInit {
   remoteCapacity?: number
   /** Share one embedder between nodes (simulations, tests); the node then does not close it. @default a new worker-thread embedder */
   embedder?: Embedder
+  /**
+   * Bilingual dictionaries the user installed (dictd files, e.g. Debian's dict-freedict-spa-eng), consulted
+   * for Spanish/French/German query words the built-in glossary lacks. One that cannot be loaded is logged
+   * and skipped. @default none
+   */
+  dictionaries?: DictionaryOption[]
   /** Import the bundled demo catalog on start (or the JSONL file at this path). @default false */
   sampleCatalog?: boolean | string
   /** Capabilities started on this node (gossip, flood search, …), in order. @default [] */
@@ -67,6 +75,9 @@ export interface MeshNodeInit {
   /** Receives every log record. @default discard */
   onLog?: (record: LogRecord) => void
 }
+
+/** A dictd dictionary: `base` is the path without `.index` / `.dict.dz`. */
+export interface DictionaryOption { language: ForeignLanguage, base: string }
 
 export interface PeerSummary {
   peerId: string
@@ -219,6 +230,19 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     return this.neighbourSet
   }
 
+  private async loadDictionaries (into: Dictionaries, signal: AbortSignal): Promise<void> {
+    for (const d of this.init.dictionaries ?? []) {
+      try {
+        const dict = await loadDictionary(d.base, d.language, { signal })
+        into[d.language] = dict
+        this.log.info(`Dictionary ${d.language}: ${dict.size} words from ${d.base}`)
+      } catch (err) {
+        if (signal.aborted) return
+        this.log.warn(`Dictionary ${d.language} not loaded: ${errorMessage(err)}`)
+      }
+    }
+  }
+
   async start (): Promise<void> {
     if (this._state !== 'stopped') return
     this._state = 'starting'
@@ -230,7 +254,10 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       await tightenSecrets(this.dataDir, this.log)
       this.identity = await openIdentity(this.dataDir)
       const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
-      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity })
+      // Filled in the background (a large dictionary takes seconds to load): searches use each once it is in.
+      const dictionaries: Dictionaries = {}
+      void this.loadDictionaries(dictionaries, this.shutdown.signal)
+      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity, dictionaries })
       await this._catalog.open()
       this._catalog.addEventListener('change', () => this.catalogChanged())
       this._catalog.addEventListener('remove', () => this.catalogChanged())

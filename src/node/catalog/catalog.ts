@@ -7,6 +7,7 @@ import path from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Embedder } from '../embedding'
+import { translateQuery, type Dictionaries, type QueryLanguage } from '../language'
 import { openVectorIndex, type VectorIndex } from '../vector-index'
 import type { IndexEntry, SearchFilters, StoredEntry } from '../vector-index/types'
 import {
@@ -27,6 +28,8 @@ export interface CatalogInit {
   log: Logger
   /** Remote adapters kept (LRU beyond). @default 10000, at most 100000 */
   remoteCapacity?: number
+  /** Bilingual dictionaries the user installed, consulted for query words the glossary lacks. @default none */
+  dictionaries?: Dictionaries
 }
 
 export type Location = 'local' | 'remote'
@@ -61,6 +64,10 @@ export interface SearchOutcome {
   truncated: boolean
   /** The query embedding, reused by network search layers. */
   vector: Float32Array
+  /** Detected language of the query; a Spanish, French or German query is searched in English words. */
+  language: QueryLanguage
+  /** The text that was embedded and keyword-searched: the query, or its English rendering. */
+  searchText: string
   elapsedMs: number
   /** An import (e.g. the demo catalog at start) is still running: results may be missing. */
   loading?: CatalogLoading
@@ -354,13 +361,15 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     if (text === '') throw new InvalidQueryError('The query is empty: describe what you are building, e.g. "a vineyard management assistant"')
     if (text.length > MAX_QUERY_CHARS) throw new InvalidQueryError(`The query is ${text.length} characters long; keep it under ${MAX_QUERY_CHARS}`)
     const started = performance.now()
-    const res = await this.init.embedder.embedDetailed([text], { signal: options.signal })
+    // The embedder is English-only: other languages are searched in English words (glossary translation).
+    const { language, text: searchText } = translateQuery(text, this.init.dictionaries)
+    const res = await this.init.embedder.embedDetailed([searchText], { signal: options.signal })
     const vector = res.vectors[0]
-    const hits = this.searchVector(vector, text, req)
+    const hits = this.searchVector(vector, searchText, req)
     this.searches++
     if ((hits[0]?.similarity ?? 0) >= (req.minSimilarity ?? DEFAULT_HIT_SIMILARITY)) this.hits++
     const loading = this.loading()
-    return { hits, truncated: res.truncated[0], vector, elapsedMs: performance.now() - started, ...(loading !== undefined ? { loading } : {}) }
+    return { hits, truncated: res.truncated[0], vector, language, searchText, elapsedMs: performance.now() - started, ...(loading !== undefined ? { loading } : {}) }
   }
 
   /** Search with a precomputed query vector (flood requests carry one). */

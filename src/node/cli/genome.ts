@@ -13,7 +13,7 @@ export const IMPORT_PARTIAL_EXIT_CODE = 2
 
 interface CatalogLoading { done: number, total: number }
 /** `POST /api/genome/search`: the local results of the node's search pipeline. */
-interface SearchResponse { query: string, truncated: boolean, elapsedMs: number, results: AdapterResult[], loading?: CatalogLoading }
+interface SearchResponse { query: string, language?: string, searchedAs?: string, truncated: boolean, elapsedMs: number, results: AdapterResult[], loading?: CatalogLoading }
 
 /** `catalog loading: 120 of 320 imported`, so an early search is not mistaken for "nothing matches". */
 export function loadingNote (loading: CatalogLoading | undefined): string | undefined {
@@ -41,6 +41,7 @@ export function formatResults (res: SearchResponse): string {
     return `${String(i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${extras.join(', ')}]\n    ├─ Specializations: ${r.specializations.slice(0, 5).join(', ')}\n    └─ ${truncate(r.description, 110)}`
   })
   const notes = [`${res.results.length} result${res.results.length === 1 ? '' : 's'} in ${res.elapsedMs.toFixed(0)} ms`]
+  if (res.language !== undefined && res.language !== 'en' && res.searchedAs !== undefined) notes.push(`note: searched in English words (query language: ${res.language}): "${res.searchedAs}"`)
   if (res.truncated) notes.push('note: the query was longer than the model window (256 word pieces); only its start was used')
   if (loading !== undefined) notes.push(`note: ${loading}`)
   return [...lines, '', ...notes].join('\n')
@@ -96,7 +97,7 @@ async function networkSearch (client: ApiClient, text: string, opts: SearchOptio
       if (rec.type === 'done') { done = rec; continue }
       if (json) continue
       if (rec.type === 'local') {
-        const local = { query: rec.query ?? text, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [], loading: rec.loading }
+        const local = { query: rec.query ?? text, language: rec.language, searchedAs: rec.searchedAs, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [], loading: rec.loading }
         console.log(local.results.length === 0 ? formatResults(local) : `Local catalog:\n${formatResults(local)}`)
         shown += local.results.length
         console.log(`Searching the mesh (${opts.hops} hop${opts.hops === 1 ? '' : 's'}, up to ${seconds(opts.timeout)})…`)

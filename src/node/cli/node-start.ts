@@ -3,7 +3,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   ApiServer, DEFAULT_API_PORT, bridgeNodeEvents, createMeshNode, createStaticHandler, defaultFeatures, findWebviewDir,
-  formatLogRecord, registerNodeRoutes, type LogLevel, type MeshNode
+  formatLogRecord, registerNodeRoutes, type DictionaryOption, type LogLevel, type MeshNode
 } from '..'
 import path from 'node:path'
 import { UsageError } from './errors'
@@ -20,6 +20,7 @@ export interface NodeStartOptions {
   /** Run catalog gossip. @default true */
   gossip?: boolean
   cacheSize?: number
+  dictionary?: DictionaryOption[]
   verbose?: boolean
 }
 
@@ -40,6 +41,7 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     sampleCatalog: opts.sampleCatalog,
     features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval, gossip: opts.gossip }),
     remoteCapacity: opts.cacheSize,
+    dictionaries: opts.dictionary,
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
   await node.start()

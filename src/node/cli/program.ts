@@ -1,6 +1,7 @@
 // The `continuum` command line. Every command but `node start` talks to the running node through
 // its local API; errors print one line (a stack trace only with --verbose) and exit 1.
 import { Command, InvalidArgumentError } from 'commander'
+import type { DictionaryOption } from '..'
 import path from 'node:path'
 import { ApiClient, defaultDataDir, type MeshStatus, type PeerSummary, type Topology } from '..'
 import { formatPeers, formatStatus, formatTopology } from './format'
@@ -12,6 +13,12 @@ import { registerWalletCommands } from './wallet'
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+function collectDictionary (value: string, previous: DictionaryOption[]): DictionaryOption[] {
+  const m = value.match(/^(es|fr|de)=(.+)$/)
+  if (m === null) throw new InvalidArgumentError('expected LANG=PATH with LANG es, fr or de, e.g. es=/usr/share/dictd/freedict-spa-eng')
+  return [...previous, { language: m[1] as DictionaryOption['language'], base: m[2].replace(/\.(?:index|dict|dict\.dz)$/, '') }]
+}
 
 export function parsePort (value: string): number {
   const n = Number(value)
@@ -64,7 +71,8 @@ export function buildProgram (): Command {
     .option('--gossip-interval <seconds>', 'seconds between catalog gossip rounds (0 disables)', parseSeconds, 30)
     .option('--no-gossip', 'do not exchange catalogs with neighbours: peers find this node\'s adapters by network search only')
     .option('--cache-size <n>', 'adapters cached from peers, at most 100000', parseCacheSize, 10_000)
-    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string, gossipInterval: number, gossip: boolean, cacheSize: number }, cmd: Command) => {
+    .option('--dictionary <lang=path>', 'a bilingual dictionary you installed (dictd, e.g. es=/usr/share/dictd/freedict-spa-eng) for es/fr/de queries, repeatable', collectDictionary, [])
+    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string, gossipInterval: number, gossip: boolean, cacheSize: number, dictionary: DictionaryOption[] }, cmd: Command) => {
       await runNodeForeground({ ...opts, dataDir: dataDirOf(cmd), verbose: cmd.optsWithGlobals<GlobalOptions>().verbose })
     })
 

@@ -51,7 +51,7 @@ export async function * search (deps: SearchDeps, query: SearchQuery, options: S
   const emit = (u: SearchUpdate): SearchUpdate => { options.onProgress?.(u); return u }
   const outcome = await deps.catalog.search({ text: query.text, k: query.k, minSimilarity: query.minSimilarity, filters: query.filters }, { signal: options.signal })
   const local = outcome.hits.map(resultFromHit)
-  yield emit({ type: 'local', query: query.text, results: local, truncated: outcome.truncated, elapsedMs: outcome.elapsedMs, ...(outcome.loading !== undefined ? { loading: outcome.loading } : {}) })
+  yield emit({ type: 'local', query: query.text, language: outcome.language, searchedAs: outcome.searchText, results: local, truncated: outcome.truncated, elapsedMs: outcome.elapsedMs, ...(outcome.loading !== undefined ? { loading: outcome.loading } : {}) })
   const network = query.network === true ? deps.network : undefined
   if (network === undefined) {
     yield emit({ type: 'done', total: local.length, peersAnswered: 0, elapsedMs: Date.now() - started, network: false })
@@ -60,7 +60,8 @@ export async function * search (deps: SearchDeps, query: SearchQuery, options: S
   // What was shown goes to the flood as `known`: the network never repeats it, and nothing is searched twice.
   const shown = new Set(local.map(r => r.key))
   const flood = network.search(
-    { vector: outcome.vector, text: query.text, filters: wireFiltersFromApi(query.filters), known: [...shown] },
+    // Peers rank with BM25 too: they get the English rendering of a Spanish, French or German query.
+    { vector: outcome.vector, text: outcome.searchText, filters: wireFiltersFromApi(query.filters), known: [...shown] },
     { timeoutMs: query.timeoutMs, hops: query.hops, minResults: query.minResults, minSimilarity: query.minSimilarity, signal: options.signal }
   )
   yield * networkUpdates(flood, shown, local.length, started, emit)

@@ -40,7 +40,8 @@ export interface AdapterResult {
  */
 export type SearchUpdate =
   /** `loading`: an import (e.g. the demo catalog at start) still fills the catalog, so results may be missing. */
-  | { type: 'local', query: string, results: AdapterResult[], truncated: boolean, elapsedMs: number, loading?: { done: number, total: number } }
+  /** `language`: detected language of the query; `searchedAs`: the (English) text that was searched. */
+  | { type: 'local', query: string, language?: string, searchedAs?: string, results: AdapterResult[], truncated: boolean, elapsedMs: number, loading?: { done: number, total: number } }
   | { type: 'batch', results: AdapterResult[], elapsedMs: number, hops: number }
   | { type: 'done', total: number, peersAnswered: number, elapsedMs: number, network: boolean, searchId?: string, reason?: string }
 

@@ -47,7 +47,7 @@ export function registerGenomeRoutes (api: RouteRegistry, node: MeshNode): void 
   api.route('POST', '/api/genome/search', async req => {
     const body = await req.body(SearchBody)
     for await (const u of node.search({ text: body.query, k: body.k, minSimilarity: body.minSimilarity, filters: body.filters }, { signal: req.signal })) {
-      if (u.type === 'local') return { query: u.query, truncated: u.truncated, elapsedMs: u.elapsedMs, results: u.results.map(resultJson), ...(u.loading !== undefined ? { loading: u.loading } : {}) }
+      if (u.type === 'local') return { query: u.query, language: u.language, searchedAs: u.searchedAs, truncated: u.truncated, elapsedMs: u.elapsedMs, results: u.results.map(resultJson), ...(u.loading !== undefined ? { loading: u.loading } : {}) }
     }
     throw new Error('the search ended without local results')
   })

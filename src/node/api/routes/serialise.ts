@@ -34,7 +34,7 @@ export function resultJson (r: AdapterResult): Record<string, unknown> {
 /** One NDJSON record of `POST /api/search` and `POST /api/flood/continue`. */
 export function searchUpdateJson (u: SearchUpdate): Record<string, unknown> {
   switch (u.type) {
-    case 'local': return { type: 'local', query: u.query, truncated: u.truncated, elapsedMs: Math.round(u.elapsedMs), results: u.results.map(resultJson), ...(u.loading !== undefined ? { loading: u.loading } : {}) }
+    case 'local': return { type: 'local', query: u.query, language: u.language, searchedAs: u.searchedAs, truncated: u.truncated, elapsedMs: Math.round(u.elapsedMs), results: u.results.map(resultJson), ...(u.loading !== undefined ? { loading: u.loading } : {}) }
     case 'batch': return { type: 'batch', elapsedMs: u.elapsedMs, hops: u.hops, results: u.results.map(resultJson) }
     case 'done': return u.network
       ? { type: 'done', total: u.total, peersAnswered: u.peersAnswered, searchId: u.searchId, reason: u.reason, elapsedMs: u.elapsedMs, network: true }
