@@ -187,7 +187,8 @@ describe('ledger on the network (three nodes)', () => {
     const y2 = await sealBlock(d, { ...next(y1, tokens(2), NEW_USER_GRANT - tokens(4)), kind: 'send', to: ids.c, memo: '' } as BlockBody)
     // D's blocks reach the network through A: the short branch to B, the longer one to C.
     assert.equal((await A.pushBlocks(b.peerId, [join, x1])).accepted, 2)
-    assert.equal((await A.pushBlocks(c.peerId, [join, y1, y2])).accepted, 3)
+    // C may already hold D's short branch through sync from B by now (then the push is refused as a fork): either way the proof must form.
+    await A.pushBlocks(c.peerId, [join, y1, y2])
     await waitFor('every node holds the proof against D', () => [A, B, C].every(f => f.ledger.isForked(d.account)), 20_000)
     assert.equal(B.ledger.reputation(d.account), 0)
     assert.equal(B.ledger.reputation(ids.a) > 0, true, 'the peer that relayed an honest-looking branch is not blamed for the fork')
