@@ -6,28 +6,20 @@ import assert from 'node:assert/strict'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createEmbedder, type Embedder } from '../src/node/embedding'
-import { AdapterCatalog } from '../src/node/catalog/catalog'
-import { findSampleCatalog } from '../src/node/catalog/sample'
-import { createLogger } from '../src/node/util/logger'
+import type { AdapterCatalog } from '../src/node/catalog/catalog'
 import { detectLanguage, firstTranslation, loadDictionary, translateQuery } from '../src/node/language'
 import { tempDir } from './helpers/mesh'
+import { openDemoCatalog, type DemoCatalog } from './helpers/demo-catalog'
 
-let embedder: Embedder
+let demo: DemoCatalog
 let catalog: AdapterCatalog
 
 before(async () => {
-  embedder = createEmbedder()
-  catalog = new AdapterCatalog({ dir: path.join(await tempDir(), 'catalog'), privateKey: await generateKeyPair('Ed25519'), embedder, log: createLogger() })
-  await catalog.open()
-  assert.deepEqual((await catalog.import(findSampleCatalog(__dirname)!)).skipped, [])
+  demo = await openDemoCatalog()
+  catalog = demo.catalog
 })
 
-after(async () => {
-  await catalog.close()
-  await embedder.close()
-})
+after(async () => { await demo.close() })
 
 const CASES = [
   { lang: 'es', q: 'elaboración de cerveza artesanal en casa', want: ['brewing-beer-2023', 'craft-beer-styles'], not: ['wine-basics', 'wine-sommelier-v1'] },

@@ -7,34 +7,25 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createEmbedder, type Embedder } from '../src/node/embedding'
-import { AdapterCatalog } from '../src/node/catalog/catalog'
+import type { AdapterCatalog } from '../src/node/catalog/catalog'
 import { findSampleCatalog } from '../src/node/catalog/sample'
-import { createLogger } from '../src/node/util/logger'
 import { buildWorkspaceQuery, SOURCE_FILES, type WorkspaceSources } from '../src/extension/workspace-query'
 import { codeComments, codeIdentifiers, weighTerms, withoutGenericWords } from '../src/extension/workspace-terms'
-import { tempDir } from './helpers/mesh'
+import { openDemoCatalog, type DemoCatalog } from './helpers/demo-catalog'
 
 const sample = findSampleCatalog(__dirname)!
 const root = path.dirname(path.dirname(path.dirname(sample)))
 const fixtures = path.join(root, 'test/fixtures/workspaces')
 
-let embedder: Embedder
+let demo: DemoCatalog
 let catalog: AdapterCatalog
 
 before(async () => {
-  embedder = createEmbedder()
-  catalog = new AdapterCatalog({ dir: path.join(await tempDir(), 'catalog'), privateKey: await generateKeyPair('Ed25519'), embedder, log: createLogger() })
-  await catalog.open()
-  const report = await catalog.import(sample)
-  assert.deepEqual(report.skipped, [])
+  demo = await openDemoCatalog()
+  catalog = demo.catalog
 })
 
-after(async () => {
-  await catalog.close()
-  await embedder.close()
-})
+after(async () => { await demo.close() })
 
 /** What the command reads: the root files of SOURCE_FILES, and the open file (the fixture's one source file). */
 function sourcesOf (name: string): WorkspaceSources {
