@@ -23,7 +23,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }],
-        patterns: [{ group: ['../content', '../content/*'], message: 'The economy does not import content: take what it needs as an injected component (see economy/context.ts).' }]
+        patterns: [
+          { group: ['../content', '../content/*'], message: 'The economy does not import content: take what it needs as an injected component (see economy/context.ts).' },
+          { group: ['../mesh-node'], message: 'A capability takes the node members it uses as typed components (e.g. GossipComponents), not the facade class.' }
+        ]
       }]
     }
   },
@@ -36,7 +39,22 @@ export default tseslint.config(
         paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }],
         patterns: [
           { group: ['../economy', '../economy/*', '../ledger', '../ledger/*'], message: 'Content declares what it needs from the economy (content/payments.ts); the node wires it in src/node/features.ts.' },
-          { group: ['../api', '../api/*'], message: 'Content routes live in src/node/api/routes/content.ts, over node.content.' }
+          { group: ['../api', '../api/*'], message: 'Content routes live in src/node/api/routes/content.ts, over node.content.' },
+          { group: ['../mesh-node'], message: 'A capability takes the node members it uses as typed components (e.g. GossipComponents), not the facade class.' }
+        ]
+      }]
+    }
+  },
+  {
+    // Services in the js-libp2p shape: gossip and flood take typed components (their GossipComponents,
+    // FloodComponents), never the facade class, and serve no HTTP themselves (routes are in api/routes).
+    files: ['src/node/gossip/**/*.ts', 'src/node/flood/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/node must not depend on VS Code; put glue in src/extension.' }],
+        patterns: [
+          { group: ['../mesh-node'], message: 'A capability takes the node members it uses as typed components (e.g. GossipComponents), not the facade class.' },
+          { group: ['../api', '../api/*'], message: 'Routes live in src/node/api/routes and call the facade; capabilities never import api/.' }
         ]
       }]
     }

@@ -3,19 +3,22 @@
 // the local store, hosted index, lockfile, connected peers and DHT (resolve.ts), verified download and
 // install with payment (install.ts), lockfile operations (lockfile-ops.ts) and seeding/export
 // (seeding.ts). Payments are injected (ContentInit.payments); the local API's routes live in
-// src/node/api/routes/content.ts.
+// src/node/api/routes/content.ts. In the js-libp2p shape (`contentService(init)(components)`, over the
+// ContentComponents it names) and as the node feature `contentFeature(init)` (in `defaultFeatures()`),
+// which takes its components from the node it starts on; given a feature as its payments (the ledger),
+// it starts after it.
 import path from 'node:path'
-import type { PeerId } from '@libp2p/interface'
+import { serviceDependencies, type PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { MeshFeature } from '../feature'
-import type { MeshNode } from '../mesh-node'
+import { checkDependencies } from '../util/services'
 import { DhtStats, type DhtStatsSnapshot } from '../dht/stats'
 import type {
   ContentApi, ContentInit, InstallOptions, InstallResult, InstalledAdapter, PublishOptions, PublishResult, TopicLookup
 } from './api'
 import { FsBlockstore } from './blockstore'
 import { REPROVIDE_INTERVAL_MS } from './constants'
-import type { ContentContext } from './context'
+import type { ContentComponents, ContentContext } from './context'
 import { formatCid, parseCid } from './dag'
 import { InvalidContentRefError } from './errors'
 import { BlockServer } from './exchange'
@@ -31,9 +34,18 @@ import { exportBundle } from './seeding'
 /** The started parts: present between start() and stop(). */
 interface Parts { ctx: ContentContext, provider: BundleProvider, resolver: Resolver, installer: Installer }
 
+/** A payments provider that is itself a node feature (the ledger) is started before content. */
+const asFeature = (p: unknown): MeshFeature | undefined =>
+  typeof p === 'object' && p !== null && typeof (p as MeshFeature).name === 'string' && typeof (p as MeshFeature).start === 'function' ? p as MeshFeature : undefined
+
 export class ContentFeature implements MeshFeature, ContentApi {
   readonly name = 'content'
-  private _node?: MeshNode
+  readonly [Symbol.toStringTag] = '@continuum/content'
+  /** Provider records, name and topic keys live in the DHT. */
+  readonly [serviceDependencies] = ['@libp2p/kad-dht']
+  /** The payments feature, when there is one: installs pay through it from the first moment. */
+  readonly after: readonly MeshFeature[]
+  private _node?: ContentComponents
   private parts?: Parts
   private server?: BlockServer
   private reprovideTimer?: NodeJS.Timeout
@@ -41,7 +53,11 @@ export class ContentFeature implements MeshFeature, ContentApi {
   private publishes = 0
   private readonly projectLocks = new ProjectLocks()
 
-  constructor (private readonly init: ContentInit = {}) {}
+  /** `components`: set by contentService(); a feature takes the node's when it starts. */
+  constructor (private readonly init: ContentInit = {}, private readonly components?: ContentComponents) {
+    const payments = asFeature(init.payments)
+    this.after = payments === undefined ? [] : [payments]
+  }
 
   private get started (): Parts {
     if (this.parts === undefined) throw new Error('The content feature is not started')
@@ -57,7 +73,10 @@ export class ContentFeature implements MeshFeature, ContentApi {
 
   get blockServer (): BlockServer | undefined { return this.server }
 
-  async start (node: MeshNode): Promise<void> {
+  async start (components?: ContentComponents): Promise<void> {
+    const node = components ?? this.components
+    if (node === undefined) throw new TypeError('content needs its components: start it on a node, or create it with contentService(init)(components)')
+    checkDependencies('content', node.libp2p, this[serviceDependencies])
     this._node = node
     const log = node.log.child('content')
     const dir = path.join(node.dataDir, 'content')
@@ -161,6 +180,12 @@ export class ContentFeature implements MeshFeature, ContentApi {
   blacklisted (cid: string): string[] { return [...(this.started.ctx.blacklist.get(formatCid(parseCid(cid))) ?? [])] }
 }
 
+/** Creates the content feature (add it to the node's `features`); it takes its components from the node it starts on. */
 export function contentFeature (init: ContentInit = {}): ContentFeature {
   return new ContentFeature(init)
+}
+
+/** The js-libp2p factory shape: `contentService(init)(components)`. */
+export function contentService (init: ContentInit = {}): (components: ContentComponents) => ContentFeature {
+  return components => new ContentFeature(init, components)
 }

@@ -1,6 +1,7 @@
 // Adapter bundles as content over the DHT: publish, find providers, verified multi-provider download,
 // install into a project with a lockfile. The feature object is the API the extension and UI use.
-export { ContentFeature, contentFeature } from './feature'
+export { ContentFeature, contentFeature, contentService } from './feature'
+export type { ContentComponents } from './context'
 export type {
   ContentApi, ContentInit, PublishOptions, PublishProgress, PublishResult, InstallOptions, InstallProgress, InstallResult, InstalledAdapter,
   TopicLookup, TopicProvider

@@ -9,14 +9,8 @@ export class ChainUnavailableError extends Error {
   }
 }
 
-/** The ledger was started over components whose libp2p lacks a service it depends on. */
-export class MissingServiceError extends Error {
-  static override name = 'MissingServiceError'
-  override name = 'MissingServiceError'
-  constructor (readonly missing: string[]) {
-    super(`the ledger needs the libp2p services ${missing.join(', ')}: add them to the node`)
-  }
-}
+// Shared by every service (src/node/util/services.ts); re-exported here for the economy's callers.
+export { MissingServiceError } from '../errors'
 
 /** Wallet mistakes that are the caller's (unknown peer, low balance, bad amount, …): one line, no retry. */
 const USER_FACING = new Set(['ChainUnavailableError', 'UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'NotJoinedError', 'ForkedAccountError', 'BlockRejectedError'])

@@ -13,7 +13,7 @@
 // Every block is judged by the ledger (`ingest(..., { from })`): rejections are counted (ledger and
 // `mesh status` dropped messages) and lower the sender's reputation.
 import path from 'node:path'
-import { serviceCapabilities, serviceDependencies, type PeerId } from '@libp2p/interface'
+import { serviceDependencies, type PeerId } from '@libp2p/interface'
 import type { z } from 'zod'
 import {
   formatTokens, openLedger, DEFAULT_JOIN_DIFFICULTY, NotJoinedError,
@@ -30,7 +30,7 @@ import { PullSync, headsDigest, liveHeads, type SyncReport } from './sync'
 import { LedgerPush } from './push'
 import { LedgerGossipChannel } from './gossip'
 import { Settler } from './settle'
-import { MissingServiceError } from './errors'
+import { checkDependencies } from '../util/services'
 import { Wallet, type AccountSummary, type DownloadCharge, type InstallPayment, type VerifyReport, type WalletApi, type WalletBalance, type WalletStats } from './wallet'
 
 export interface LedgerFeatureInit {
@@ -114,9 +114,7 @@ export class LedgerFeature implements MeshFeature, LedgerService {
   async start (node?: LedgerComponents): Promise<void> {
     const components = node ?? this.components
     if (components === undefined) throw new TypeError('the ledger needs its components: start it on a node, or create it with ledgerService(init)(components)')
-    const capabilities = new Set(Object.values(components.libp2p.services).flatMap(s => (s as { [serviceCapabilities]?: string[] })[serviceCapabilities] ?? []))
-    const missing = this[serviceDependencies].filter(d => !capabilities.has(d))
-    if (missing.length > 0) throw new MissingServiceError(missing)
+    checkDependencies('the ledger', components.libp2p, this[serviceDependencies])
     const log: Logger = components.log.child('ledger')
     const ledger = await openLedger({
       privateKey: components.privateKey, dir: path.join(components.dataDir, LEDGER_DIR), minJoinDifficulty: this.minJoinDifficulty, now: this.init.now, logger: log, limits: this.init.limits

@@ -1,13 +1,21 @@
 // The 'flood' feature: bounded flood search on a running mesh node. The node's search pipeline
 // (src/node/search) asks it for network batches after the local results; `continue` extends a search
 // that has finished. It knows nothing of the HTTP API: its routes live in src/node/api/routes.
-import type { MeshNode } from '../mesh-node'
+// In the js-libp2p shape (`floodService(init)(components)`, over the FloodComponents it names) and as
+// the node feature `flood(init)` (in `defaultFeatures()`), which takes its components from the node it
+// starts on.
+import { serviceDependencies, type PeerId } from '@libp2p/interface'
 import type { MeshFeature } from '../feature'
+import type { NeighbourSet } from '../neighbours/neighbour-set'
+import type { MeshLibp2p } from '../transport/libp2p'
+import type { DropCounters } from '../util/counters'
+import type { Logger } from '../util/logger'
+import { checkDependencies } from '../util/services'
 import { NodeNotStartedError } from '../errors'
 import { FINISHED_SEARCHES_KEPT, FINISHED_SEARCH_TTL_MS } from './constants'
 import { UnknownSearchError } from './errors'
 import type { FloodEngineStats, FloodSearch, FloodSearchOptions, FloodSearchQuery } from './engine'
-import { FloodService, type FloodServiceInit } from './service'
+import { FloodService, type FloodCatalog, type FloodServiceInit } from './service'
 
 export interface FloodFeatureInit extends Partial<Pick<FloodServiceInit, 'strategy' | 'fanout' | 'exploreShare' | 'requestsPerSecond' | 'framesPerSecond' | 'maxConcurrentSearches' | 'cacheResults' | 'profileRefreshMs' | 'tap'>> {
   /**
@@ -17,6 +25,17 @@ export interface FloodFeatureInit extends Partial<Pick<FloodServiceInit, 'strate
   forwardTo?: () => string[]
 }
 
+/** The node capabilities flood search uses (a started `MeshNode` has them all). */
+export interface FloodComponents {
+  readonly libp2p: MeshLibp2p
+  /** Answers requests from own adapters and caches what the network returned. */
+  readonly catalog: FloodCatalog
+  readonly neighbours: Pick<NeighbourSet, 'list'>
+  readonly drops: DropCounters
+  readonly log: Logger
+  penalise: (peer: PeerId, reason: string) => void
+}
+
 export interface FloodStatus extends FloodEngineStats {
   strategy: string
   profiledNeighbours: number
@@ -24,12 +43,19 @@ export interface FloodStatus extends FloodEngineStats {
 
 export class FloodFeature implements MeshFeature {
   readonly name = 'flood'
+  readonly [Symbol.toStringTag] = '@continuum/flood'
+  /** Frames travel on its own protocol over existing connections: no libp2p service is needed. */
+  readonly [serviceDependencies]: string[] = []
   private service?: FloodService
   private readonly searches = new Map<string, { search: FloodSearch, at: number }>()
 
-  constructor (private readonly init: FloodFeatureInit = {}) {}
+  /** `components`: set by floodService(); a feature takes the node's when it starts. */
+  constructor (private readonly init: FloodFeatureInit = {}, private readonly components?: FloodComponents) {}
 
-  async start (node: MeshNode): Promise<void> {
+  async start (components?: FloodComponents): Promise<void> {
+    const node = components ?? this.components
+    if (node === undefined) throw new TypeError('flood search needs its components: start it on a node, or create it with floodService(init)(components)')
+    checkDependencies('flood search', node.libp2p, this[serviceDependencies])
     this.service = new FloodService({
       ...this.init,
       libp2p: node.libp2p,
@@ -94,6 +120,12 @@ export class FloodFeature implements MeshFeature {
   }
 }
 
+/** Creates the flood feature (add it to the node's `features`); it takes its components from the node it starts on. */
 export function flood (init: FloodFeatureInit = {}): FloodFeature {
   return new FloodFeature(init)
+}
+
+/** The js-libp2p factory shape: `floodService(init)(components)` (not to be confused with `FloodService`, its protocol binding). */
+export function floodService (init: FloodFeatureInit = {}): (components: FloodComponents) => FloodFeature {
+  return components => new FloodFeature(init, components)
 }

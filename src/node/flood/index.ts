@@ -1,6 +1,6 @@
 // Bounded flood search: TTL-limited multi-hop semantic queries whose results stream back as they arrive.
-export { flood, FloodFeature } from './feature'
-export type { FloodFeatureInit, FloodStatus } from './feature'
+export { flood, floodService, FloodFeature } from './feature'
+export type { FloodComponents, FloodFeatureInit, FloodStatus } from './feature'
 export { FloodEngine, FloodSearch, shortHash } from './engine'
 export type { FloodBatch, FloodSummary, FloodSearchOptions, FloodSearchQuery, NetworkResult, FloodEngineInit, FloodHit, FloodQuery, DropReason, FloodEndReason } from './engine'
 export { FloodService } from './service'
