@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { openLedger, type Block, type Ledger } from '../src/node/ledger'
-import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
+import { ledgerFeature, LedgerFeature } from '../src/node/economy'
 import { createMeshNode, type MeshNode } from '../src/node/mesh-node'
 import { BenchReport, note, percentile } from './_report'
 
@@ -43,7 +43,10 @@ async function startNode (init: { bootstrap?: string[], settleDelayMs?: number, 
   return node
 }
 
-const ledgerOf = (n: MeshNode): LedgerFeature => n.feature<LedgerFeature>('ledger')!
+const ledgerOf = (n: MeshNode): LedgerFeature => {
+  if (!(n.wallet instanceof LedgerFeature)) throw new Error('the node runs no ledger')
+  return n.wallet
+}
 const tcp = (n: MeshNode): string => n.libp2p.getMultiaddrs().map(String).find(a => a.includes('/tcp/') && !a.includes('/ws'))!
 
 async function until (check: () => boolean, timeoutMs = 120_000): Promise<void> {

@@ -33,7 +33,7 @@ async function node (init: MeshNodeInit & { gossipMs?: number } = {}): Promise<M
   return startTestNode({ embedder, features: [gossip({ intervalMs: init.gossipMs ?? 500 })], ...init })
 }
 
-const gossipOf = (n: MeshNode): GossipFeature => n.feature<GossipFeature>('gossip')!
+const gossipOf = (n: MeshNode): GossipFeature => { assert.ok(n.gossip !== undefined, 'the node runs gossip'); return n.gossip }
 const idOf = (line: string): string => (JSON.parse(line) as { id: string }).id
 
 test('four nodes with different catalogs converge; a search finds an adapter only another node published', async () => {

@@ -1,5 +1,7 @@
-// The features a full node runs, in start order. The CLI daemon and the VS Code extension both build
-// their node with this list, so they behave the same.
+// The features a full node runs. The CLI daemon and the VS Code extension both build their node with
+// this list, so they behave the same. The wiring between features is typed and explicit here (content
+// is handed the ledger as its payments); the node starts each after the features it declares it needs
+// (`MeshFeature.after`, see feature.ts), so the list's order carries no meaning to remember.
 import type { MeshFeature } from './feature'
 import { ledgerFeature } from './economy'
 import { gossip } from './gossip'

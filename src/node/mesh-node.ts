@@ -3,7 +3,7 @@
 import './polyfills'
 import path from 'node:path'
 import { TypedEventEmitter } from 'main-event'
-import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { createMeshLibp2p, type MeshLibp2p } from './transport/libp2p'
 import { DEFAULT_LISTEN } from './transport/constants'
 import { ListenError } from './transport/errors'
@@ -12,7 +12,7 @@ import { openIdentity, type NodeIdentity } from './identity/identity'
 import { lockDirectory, type DirectoryLock } from './storage/lock'
 import { PeerCache } from './bootstrap/peer-cache'
 import { Bootstrapper, type BootstrapReport } from './bootstrap/bootstrap'
-import { formatContinuumUri, parsePeerAddress } from './bootstrap/announcements'
+import { parsePeerAddress } from './bootstrap/announcements'
 import { InvalidPeerAddressError } from './bootstrap/errors'
 import { REBOOTSTRAP_INTERVAL_MS } from './bootstrap/constants'
 import { PeerExchange } from './peer-exchange/peer-exchange'
@@ -26,8 +26,10 @@ import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
 import { CATALOG_EVENT_THROTTLE_MS } from './catalog/constants'
 import { loadDictionary, type Dictionaries, type ForeignLanguage } from './language'
-import type { MeshFeature } from './feature'
+import { startOrder, type MeshFeature } from './feature'
+import { announceAddresses, featureFigures, peerSummaries, topologyOf, type MeshStatus, type PeerSummary, type Topology } from './node-figures'
 import { FloodFeature } from './flood/feature'
+import { GossipService, type GossipFeature } from './gossip/feature'
 import { ContentFeature } from './content/feature'
 import type { ContentApi } from './content/api'
 import { LedgerFeature } from './economy/ledger-feature'
@@ -68,7 +70,7 @@ export interface MeshNodeInit {
   dictionaries?: DictionaryOption[]
   /** Import the bundled demo catalog on start (or the JSONL file at this path). @default false */
   sampleCatalog?: boolean | string
-  /** Capabilities started on this node (gossip, flood search, …), in order. @default [] */
+  /** Capabilities started on this node (gossip, flood search, …): each after the features it names in `after`, else in list order. @default [] */
   features?: MeshFeature[]
   /** How long a peer that broke protocol rules is refused, in ms. @default 60000 */
   banMs?: number
@@ -79,34 +81,6 @@ export interface MeshNodeInit {
 /** A dictd dictionary: `base` is the path without `.index` / `.dict.dz`. */
 export interface DictionaryOption { language: ForeignLanguage, base: string }
 
-export interface PeerSummary {
-  peerId: string
-  addresses: string[]
-  direction: 'inbound' | 'outbound'
-  neighbour: boolean
-  openedAt: number
-  latencyMs?: number
-}
-
-export interface MeshStatus {
-  peerId: string
-  addresses: string[]
-  announce: string[]
-  dataDir: string
-  startedAt: number
-  uptimeMs: number
-  connectedPeers: number
-  neighbours: string[]
-  maxNeighbours: number
-  bootstrap: BootstrapReport | null
-  dropped: Record<string, Record<string, number>>
-  catalog: { local: number, remote: number }
-  features: Record<string, unknown>
-}
-
-export interface TopologyNode { peerId: string, neighbours: string[] | null, error?: string }
-export interface Topology { self: string, neighbours: TopologyNode[] }
-
 export interface MeshNodeEvents {
   'peer:connect': CustomEvent<{ peerId: string }>
   'peer:disconnect': CustomEvent<{ peerId: string }>
@@ -116,6 +90,8 @@ export interface MeshNodeEvents {
   'catalog:change': CustomEvent<{ local: number, remote: number }>
   'log': CustomEvent<LogRecord>
 }
+
+export type { MeshStatus, PeerSummary, Topology, TopologyNode } from './node-figures'
 
 export type MeshNodeState = 'stopped' | 'starting' | 'started' | 'stopping'
 
@@ -169,18 +145,13 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     return this.identity.privateKey
   }
 
-  /**
-   * A started feature by name. Only content and economy still find each other this way, until they become
-   * typed services; everything else uses the typed members (`flood`, `content`, `search`).
-   */
-  feature<T extends MeshFeature> (name: string): T | undefined {
-    return this.startedFeatures.find(f => f.name === name) as T | undefined
-  }
-
   /** A started feature of this class: typed, found by what it is rather than by a name. */
   private started<T extends MeshFeature> (kind: abstract new (...args: never[]) => T): T | undefined {
     return this.startedFeatures.find((f): f is T => f instanceof kind)
   }
+
+  /** Catalog gossip with neighbours (figures, "sync now"), when this node runs it. */
+  get gossip (): GossipFeature | undefined { return this.started(GossipService) }
 
   /** Network search (bounded flood), when this node runs it. */
   get flood (): FloodFeature | undefined { return this.started(FloodFeature) }
@@ -295,7 +266,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       })
       this.bootstrapper.start()
       this._state = 'started'
-      for (const f of this.init.features ?? []) {
+      // Each feature after the ones it needs (MeshFeature.after), else in list order.
+      for (const f of startOrder(this.init.features ?? [])) {
         await f.start(this)
         this.startedFeatures.push(f)
       }
@@ -443,20 +415,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   }
 
   /** This node's shareable addresses: `continuum://` URIs (TCP) and full multiaddrs. */
-  announceAddresses (): { continuum: string[], multiaddrs: string[] } {
-    const id = this.libp2p.peerId.toString()
-    const multiaddrs = this.libp2p.getMultiaddrs().map(a => a.toString())
-    const continuum: string[] = []
-    for (const a of this.libp2p.getMultiaddrs()) {
-      const parts = a.getComponents()
-      const ip = parts[0]
-      const tcp = parts[1]
-      if (parts.length === 3 && tcp?.name === 'tcp' && ip?.value !== undefined && tcp.value !== undefined && ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(ip.name)) {
-        continuum.push(formatContinuumUri(id, ip.value, Number(tcp.value)))
-      }
-    }
-    return { continuum, multiaddrs }
-  }
+  announceAddresses (): { continuum: string[], multiaddrs: string[] } { return announceAddresses(this.libp2p) }
 
   status (): MeshStatus {
     const libp2p = this.libp2p
@@ -473,38 +432,16 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       bootstrap: this.lastBootstrap,
       dropped: this.drops.toJSON(),
       catalog: { local: this.catalog.count('local'), remote: this.catalog.count('remote') },
-      features: Object.fromEntries(this.startedFeatures.filter(f => f.status !== undefined).map(f => [f.name, f.status!()]))
+      features: featureFigures(this.startedFeatures)
     }
   }
 
-  peers (): PeerSummary[] {
-    const byPeer = new Map<string, Connection>()
-    for (const c of this.libp2p.getConnections()) {
-      const id = c.remotePeer.toString()
-      if (!byPeer.has(id)) byPeer.set(id, c)
-    }
-    return [...byPeer.entries()].map(([peerId, c]) => ({
-      peerId,
-      addresses: this.libp2p.getConnections(c.remotePeer).map(x => x.remoteAddr.toString()),
-      direction: c.direction,
-      neighbour: this.neighbours.has(peerId),
-      openedAt: c.timeline.open,
-      ...(c.rtt !== undefined ? { latencyMs: Math.round(c.rtt) } : {})
-    }))
-  }
+  peers (): PeerSummary[] { return peerSummaries(this.libp2p, this.neighbours) }
 
   /** This node, its neighbours, and the neighbours each of them reports (through PEX). */
   async topology (options: AbortOptions = {}): Promise<Topology> {
-    const signal = combineSignals([options.signal, this.shutdown.signal], 10_000)
-    const neighbours = await Promise.all(this.neighbours.peers().map(async (peer): Promise<TopologyNode> => {
-      try {
-        const res = await this.pex!.ask(peer, 1, { signal })
-        return { peerId: peer.toString(), neighbours: res.neighbours }
-      } catch (err) {
-        return { peerId: peer.toString(), neighbours: null, error: errorMessage(err) }
-      }
-    }))
-    return { self: this.libp2p.peerId.toString(), neighbours }
+    if (this.pex === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
+    return topologyOf(this.libp2p.peerId, this.neighbours.peers(), this.pex, combineSignals([options.signal, this.shutdown.signal], 10_000))
   }
 
   /** Dials a `continuum://` address or a multiaddr with /p2p/. */
