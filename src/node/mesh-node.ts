@@ -432,7 +432,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       bootstrap: this.lastBootstrap,
       dropped: this.drops.toJSON(),
       catalog: { local: this.catalog.count('local'), remote: this.catalog.count('remote') },
-      features: featureFigures(this.startedFeatures)
+      // In the order the node's list names them (what `mesh status` and the extension show), not start order.
+      features: featureFigures((this.init.features ?? []).filter(f => this.startedFeatures.includes(f)))
     }
   }
 
