@@ -50,7 +50,7 @@ describe('catalog: embedding spaces', () => {
     const key = await generateKeyPair('Ed25519')
     const sign = async (fields: Record<string, unknown>, extra?: Record<string, Float32Array>): Promise<AdapterManifest> => {
       const [v] = await standard.embed([manifestSearchText(fields as never)])
-      return await signManifest(buildUnsignedManifest({ ...(fields as never), embedding: v, extraEmbeddings: extra, publisher: peerIdFromPrivateKey(key) }), key)
+      return await signManifest(buildUnsignedManifest({ ...fields, embedding: v, extraEmbeddings: extra, publisher: peerIdFromPrivateKey(key) } as never), key)
     }
     foreign = [
       await sign(adapter('kombucha-fermentation', 'Kombucha Fermentation', 'Brewing kombucha: SCOBY care, first and second fermentation, flavouring and carbonation.')),
