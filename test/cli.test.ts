@@ -106,6 +106,15 @@ test('bad inputs give one-line errors and exit code 1', async () => {
   assert.equal(badDir.code, 1)
   assert.match(badDir.stderr, /^error: Cannot use data dir .*--data-dir/)
 
+  // An --embedding-model folder that is not a model: one line naming what is missing, before anything starts.
+  const notModel = path.join(dir, 'not-a-model')
+  await mkdir(notModel)
+  await writeFile(path.join(notModel, 'config.json'), JSON.stringify({ hidden_size: 384 }))
+  const badModel = cli(dir, 'node', 'start', '--embedding-model', notModel, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--api-port', '0')
+  assert.equal(badModel.code, 1)
+  assert.match(badModel.stderr, /^error: .*not-a-model is not an embedding model folder: missing tokenizer\.json, tokenizer_config\.json, onnx\/model\.onnx/)
+  assert.equal(badModel.stderr.trim().split('\n').length, 1, badModel.stderr)
+
   // Bad --api-port value.
   const badPort = cli(dir, 'node', 'start', '--api-port', 'abc')
   assert.equal(badPort.code, 1)

@@ -203,7 +203,7 @@ if (childMode != null) {
         writeFileSync(broken, "throw new Error('cannot load onnxruntime')")
         const dies = path.join(dir, 'dying-worker.cjs')
         writeFileSync(dies, "const { parentPort } = require('node:worker_threads')\n" +
-          "parentPort.postMessage({ type: 'ready', loadMs: 1 })\nparentPort.on('message', () => process.exit(3))")
+          "parentPort.postMessage({ type: 'ready', loadMs: 1, dimensions: 384 })\nparentPort.on('message', () => process.exit(3))")
         for (const [workerPath, pattern] of [[broken, /cannot load onnxruntime/], [dies, /exited unexpectedly \(code 3\)/]] as const) {
           const embedder = createEmbedder({ workerPath })
           try {

@@ -6,11 +6,14 @@
 // the line; flood frames only ever travel between the pinned neighbours.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { lpStream } from '@libp2p/utils'
-import { createEmbedder, type Embedder } from '../src/node/embedding'
+import { createEmbedder, inspectModelFolder, type Embedder } from '../src/node/embedding'
+import { copyShippedModel } from './helpers/model-folder'
 import { findSampleCatalog } from '../src/node/catalog/sample'
-import { encodeEmbedding, parseAdapterFieldsJsonl, manifestSearchText, type AdapterFields } from '../src/node/manifest'
+import { encodeEmbedding, parseAdapterFieldsJsonl, manifestSearchText, manifestVectorIn, type AdapterFields } from '../src/node/manifest'
 import { encodeJson } from '../src/node/transport/rpc'
 import type { MeshNode } from '../src/node/mesh-node'
 import { flood, FLOOD_PROTOCOL, type FloodFeature, type FloodBatch, type FloodSearch, type FloodSummary } from '../src/node/flood'
@@ -322,4 +325,33 @@ test('bad input: TTL above the clamp, stale and unknown responses are dropped an
   // The node is still fine for everyone else.
   const { batches } = await collect(featureOf(line.nodes[0]).search({ vector: await vectorOf(VINEYARD), text: VINEYARD }, { hops: 4, timeoutMs: 30_000 }), has('viticulture-expert-v3'))
   assert.ok(batches.flatMap(b => b.results).some(r => r.manifest.id === 'viticulture-expert-v3'))
+})
+
+test('a flood search result carries the publisher\'s vectors in another embedding space, which a node running that model then ranks in', async () => {
+  const SPACE = 'acme/minilm-prefixed'
+  const work = await mkdtemp(path.join(tmpdir(), 'continuum-flood-space-'))
+  const mine = createEmbedder({ model: inspectModelFolder(copyShippedModel(path.join(work, 'model'), { name: SPACE, prompts: { query: 'query: ', passage: 'passage: ' } })) })
+  const pair: MeshNode[] = []
+  try {
+    for (let i = 0; i < 2; i++) {
+      const forwardTo = (): string[] => pair.filter((_, j) => j !== i).map(n => n.peerId.toString())
+      pair.push(await startTestNode({ embedder, spaceEmbedder: mine, features: [flood({ forwardTo })] }))
+    }
+    await pair[1].connect(tcpAddr(pair[0]))
+    await waitFor('identified', async () => (await pair[1].libp2p.peerStore.get(pair[0].peerId).catch(() => undefined))?.protocols.includes(FLOOD_PROTOCOL) === true)
+    const published = await pair[0].catalog.publishFields([fields.get('viticulture-expert-v3')!])
+    for (const m of published) await pair[0].catalog.put(m, 'local')
+    const found = await collect(featureOf(pair[1]).search({ vector: await vectorOf(VINEYARD), text: VINEYARD }, { hops: 1, timeoutMs: 10_000 }), has('viticulture-expert-v3'), pair)
+    const hit = found.batches.flatMap(b => b.results).find(r => r.manifest.id === 'viticulture-expert-v3')
+    assert.ok(hit !== undefined)
+    assert.ok(manifestVectorIn(hit.manifest, SPACE) !== undefined, 'the extra vector travelled with the result')
+    await waitFor('result cached', () => pair[1].catalog.list('remote').some(h => h.manifest.id === 'viticulture-expert-v3'))
+    const local = await pair[1].catalog.search({ text: VINEYARD, k: 3 })
+    assert.equal(local.hits[0].manifest.id, 'viticulture-expert-v3')
+    assert.equal(local.hits[0].space, SPACE)
+  } finally {
+    await stopAll(pair)
+    await mine.close()
+    await rm(work, { recursive: true, force: true })
+  }
 })

@@ -8,7 +8,11 @@ import { createEmbedder, type Embedder } from '../src/node/embedding'
 import { findSampleCatalog } from '../src/node/catalog/sample'
 import { gossip, type GossipFeature } from '../src/node/gossip'
 import { CATALOG_PROTOCOL, ANNOUNCE_TOPIC } from '../src/node/gossip/constants'
-import { encodeManifest, type AdapterManifest } from '../src/node/manifest'
+import { buildUnsignedManifest, encodeEmbedding, encodeManifest, manifestSearchText, manifestSigningBytes, manifestVectorIn, type AdapterManifest } from '../src/node/manifest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { inspectModelFolder } from '../src/node/embedding'
+import { copyShippedModel } from './helpers/model-folder'
 import type { MeshNode, MeshNodeInit } from '../src/node/mesh-node'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor, connectedTo } from './helpers/mesh'
 
@@ -169,6 +173,53 @@ test('forged, mis-embedded, oversized and malformed catalog messages are dropped
     assert.ok(a.catalog.list('remote').every(h => !h.manifest.description.includes('tampered')))
   } finally {
     await stopAll(nodes)
+  }
+})
+
+test('vectors in a user model\'s space travel with gossiped manifests; oversized or too many extra vectors are dropped and counted', async () => {
+  const SPACE = 'acme/minilm-prefixed'
+  const mine = createEmbedder({ model: inspectModelFolder(copyShippedModel(path.join(dir, 'space-model'), { name: SPACE, prompts: { query: 'query: ', passage: 'passage: ' } })) })
+  const nodes: MeshNode[] = []
+  try {
+    const a = await node({ gossipMs: 0, spaceEmbedder: mine })
+    nodes.push(a)
+    const same = await node({ gossipMs: 0, spaceEmbedder: mine, bootstrap: [tcpAddr(a)] })
+    const plain = await node({ gossipMs: 0, bootstrap: [tcpAddr(a)] })
+    nodes.push(same, plain)
+    await a.catalog.import(await shard('spaces', 230, 4))
+    await waitFor('both peers cached A\'s adapters', async () => {
+      for (const n of [same, plain]) if (n.catalog.count('remote') < 4) await gossipOf(n).round()
+      return same.catalog.count('remote') === 4 && plain.catalog.count('remote') === 4
+    }, 30_000, 1_000)
+    const target = JSON.parse(lines[231]) as { id: string, description: string }
+    const inSpace = await same.catalog.search({ text: target.description, k: 3 })
+    assert.equal(inSpace.hits[0].manifest.id, target.id)
+    assert.equal(inSpace.hits[0].space, SPACE, 'the peer with the same model ranks it in that model\'s space')
+    assert.ok(manifestVectorIn(inSpace.hits[0].manifest, SPACE) !== undefined, 'the extra vector arrived with the manifest')
+    const inDefault = await plain.catalog.search({ text: target.description, k: 3 })
+    assert.equal(inDefault.hits[0].manifest.id, target.id)
+    assert.equal(inDefault.hits[0].space, undefined, 'a peer without the model ignores the space and uses the default one')
+
+    // Correctly signed manifests whose extra vectors break the caps: dropped and counted, never cached.
+    const key = await generateKeyPair('Ed25519')
+    const forge = async (line: string, extra: Record<string, string>): Promise<Record<string, unknown>> => {
+      const fields = JSON.parse(line) as Record<string, unknown>
+      const [v] = await embedder.embed([manifestSearchText(fields as never)])
+      const unsigned = { ...buildUnsignedManifest({ ...fields, embedding: v, publisher: peerIdFromPrivateKey(key) } as never), extraEmbeddings: extra }
+      return { ...unsigned, signature: Buffer.from(await key.sign(manifestSigningBytes(unsigned))).toString('base64') }
+    }
+    const unit = (n: number): Float32Array => new Float32Array(n).fill(1 / Math.sqrt(n))
+    const huge = await forge(lines[240], { 'acme/huge-model': encodeEmbedding(unit(1024)) })
+    const many = await forge(lines[241], { 'a/one': encodeEmbedding(unit(384)), 'a/two': encodeEmbedding(unit(384)), 'a/three': encodeEmbedding(unit(384)) })
+    const evil = await node({ gossipMs: 0, bootstrap: [tcpAddr(same)] })
+    nodes.push(evil)
+    await waitFor('evil connected', () => connectedTo(evil, same))
+    await sendRaw(evil, same, new TextEncoder().encode(JSON.stringify({ type: 'top', limit: 10, manifests: [huge, many] })))
+    await waitFor('both counted', () => same.drops.get('catalog', 'bad-extra-embedding') === 2)
+    assert.equal(same.catalog.count('remote'), 4, 'neither was cached')
+  } finally {
+    await stopAll(nodes)
+    await mine.close()
   }
 })
 

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
   buildUnsignedManifest, signManifest, verifyManifest, assertManifest, encodeManifest, decodeManifest, manifestEmbedding,
-  manifestSearchText, manifestSigningBytes, manifestKey, canonicalize, encodeEmbedding, readPeftFolder,
+  manifestSearchText, manifestSigningBytes, manifestKey, manifestVectorIn, canonicalize, encodeEmbedding, readPeftFolder,
   validateAdapterFields, parseAdapterFieldsJsonl, LIMITS,
   type AdapterManifest, type ManifestInit
 } from '../src/node/manifest/index'
@@ -363,6 +363,35 @@ describe('adapter manifest', () => {
     it('honours an aborted signal', async () => {
       await assert.rejects(verifyManifest(manifest, { signal: AbortSignal.abort() }), { name: 'AbortError' })
       await assert.rejects(readPeftFolder(path.join(samplePeft, 'viticulture-notes-lora'), { signal: AbortSignal.abort() }), { name: 'AbortError' })
+    })
+  })
+
+  describe('vectors in more than one embedding space', () => {
+    it('carries signed vectors keyed by model id; a node reads the one of its space and falls back to the default', async () => {
+      const e5 = vector(9, 384)
+      const signed = await signManifest(buildUnsignedManifest({ ...fields(), extraEmbeddings: { 'intfloat/multilingual-e5-small': e5 }, publisher: peerIdFromPrivateKey(key) }), key)
+      const check = await decodeManifest(encodeManifest(signed))
+      assert.ok(check.ok, check.ok ? '' : check.problems.join('; '))
+      const got = manifestVectorIn(check.manifest, 'intfloat/multilingual-e5-small')!
+      assert.ok(got.every((x, i) => Math.abs(x - e5[i]) < 1e-6))
+      assert.equal(manifestVectorIn(check.manifest, 'acme/unknown-model'), undefined, 'a space the manifest lacks')
+      assert.deepEqual(manifestVectorIn(check.manifest, 'sentence-transformers/all-MiniLM-L6-v2'), manifestEmbedding(check.manifest))
+      // The extra vectors are signed: swapping one breaks the signature.
+      const swapped = { ...signed, extraEmbeddings: { 'intfloat/multilingual-e5-small': encodeEmbedding(vector(10, 384)) } }
+      assertHasProblem(await problemsOf(swapped), 'signature', /does not match/)
+      // A manifest without them is byte for byte what it was before extra spaces existed.
+      assert.equal('extraEmbeddings' in manifest, false)
+    })
+
+    it('rejects oversized, too many, malformed or non-unit extra vectors, and a second copy of the default space', async () => {
+      const base = (await signManifest(buildUnsignedManifest({ ...fields(), publisher: peerIdFromPrivateKey(key) }), key)) as unknown as Record<string, unknown>
+      const withExtra = async (extra: Record<string, string>): Promise<string[]> => await problemsOf(await forceSign({ ...base, extraEmbeddings: extra }, key))
+      assertHasProblem(await withExtra({ 'acme/huge': encodeEmbedding(vector(2, 1024)) }), 'extraEmbeddings.acme/huge', /too long/)
+      assertHasProblem(await withExtra({ 'a/one': encodeEmbedding(vector(2)), 'a/two': encodeEmbedding(vector(3)), 'a/three': encodeEmbedding(vector(4)) }), 'extraEmbeddings', /at most 2 extra embedding spaces/)
+      assertHasProblem(await withExtra({ 'acme/x': 'not base64!' }), 'extraEmbeddings.acme/x', /canonical base64/)
+      assertHasProblem(await withExtra({ 'acme/x': encodeEmbedding(vector(2).map(x => x * 3)) }), 'extraEmbeddings.acme/x', /unit-length/)
+      assertHasProblem(await withExtra({ 'sentence-transformers/all-MiniLM-L6-v2': encodeEmbedding(vector(2)) }), 'extraEmbeddings.sentence-transformers/all-MiniLM-L6-v2', /default space/)
+      assertHasProblem(await withExtra({ __proto__x: encodeEmbedding(vector(2)) }), 'extraEmbeddings.__proto__x', /model id/)
     })
   })
 

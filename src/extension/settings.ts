@@ -3,7 +3,7 @@
 import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
-import { announcementSourceKind, parsePeerAddress, type FeatureOptions, type MeshNodeInit } from '../node'
+import { announcementSourceKind, inspectModelFolder, parsePeerAddress, type FeatureOptions, type MeshNodeInit } from '../node'
 
 export const SECTION = 'continuum'
 
@@ -26,6 +26,8 @@ export interface ExtensionSettings {
   cacheSize: number
   search: SearchSettings
   seedInstalled: boolean
+  /** A user-supplied embedding model folder (absolute path), or '' for the shipped model only. */
+  embeddingModel: string
 }
 
 /** Defaults; the same values as package.json `contributes.configuration` (a unit test checks they agree). */
@@ -39,13 +41,14 @@ export const DEFAULT_SETTINGS: ExtensionSettings = {
   gossipIntervalSeconds: 30,
   cacheSize: 10_000,
   search: { timeoutMs: 5_000, hops: 3, minSimilarity: 0.2, maxResults: 20 },
-  seedInstalled: true
+  seedInstalled: true,
+  embeddingModel: ''
 }
 
 /** Keys (under `continuum.`) whose change needs the node restarted. */
 export const NODE_SETTING_KEYS = [
   'network.listenAddress', 'network.listenPort', 'network.bootstrapPeers', 'network.announcementLists',
-  'network.mdns', 'gossip.intervalSeconds', 'cache.maxAdapters', 'seedInstalledAdapters'
+  'network.mdns', 'gossip.intervalSeconds', 'cache.maxAdapters', 'seedInstalledAdapters', 'embeddingModel'
 ]
 
 /** What `WorkspaceConfiguration` offers that this file needs. */
@@ -66,6 +69,7 @@ export function readSettings (cfg: ConfigReader): ExtensionSettings {
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map(s => s.trim()).filter(s => s !== '') : []
   }
   const str = cfg.get<unknown>('network.listenAddress')
+  const model = cfg.get<unknown>('embeddingModel')
   return {
     autoStart: bool('node.autoStart', d.autoStart),
     listenAddress: typeof str === 'string' && str.trim() !== '' ? str.trim() : d.listenAddress,
@@ -81,7 +85,8 @@ export function readSettings (cfg: ConfigReader): ExtensionSettings {
       minSimilarity: clamp(num('search.minSimilarity', d.search.minSimilarity), 0, 1),
       maxResults: Math.round(clamp(num('search.maxResults', d.search.maxResults), 1, 100))
     },
-    seedInstalled: bool('seedInstalledAdapters', d.seedInstalled)
+    seedInstalled: bool('seedInstalledAdapters', d.seedInstalled),
+    embeddingModel: typeof model === 'string' ? model.trim() : d.embeddingModel
   }
 }
 
@@ -145,7 +150,25 @@ export function validateSettings (s: ExtensionSettings): SettingProblem[] {
     problems.push({ key: 'cache.maxAdapters', message: `${s.cacheSize} is out of range (100–100000)` })
   }
   if (s.gossipIntervalSeconds < 0) problems.push({ key: 'gossip.intervalSeconds', message: 'must not be negative' })
+  const model = embeddingModelProblem(s.embeddingModel)
+  if (model !== undefined) problems.push({ key: 'embeddingModel', message: model })
   return problems
+}
+
+/**
+ * A model folder setting is a path the node will load code-adjacent files from: absolute (the extension host's
+ * working directory means nothing), and a real model folder with no symlinks (checked by the node's own rules).
+ */
+function embeddingModelProblem (dir: string): string | undefined {
+  if (dir === '') return undefined
+  if (dir.length > MAX_SETTING_TEXT) return 'is too long for a folder path'
+  if (!path.isAbsolute(dir)) return `"${dir.slice(0, 200)}" is a relative path: give the model folder's absolute path`
+  try {
+    inspectModelFolder(dir)
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
 }
 
 export function listenMultiaddr (s: Pick<ExtensionSettings, 'listenAddress' | 'listenPort'>): string {
@@ -165,7 +188,8 @@ export function nodeInitFromSettings (s: ExtensionSettings, dataDir: string): Me
     bootstrap: s.bootstrapPeers,
     announceFiles: s.announcementLists,
     mdns: s.mdns,
-    remoteCapacity: s.cacheSize
+    remoteCapacity: s.cacheSize,
+    ...(s.embeddingModel !== '' ? { embeddingModel: s.embeddingModel } : {})
   }
 }
 

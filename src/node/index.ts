@@ -8,6 +8,7 @@ export { MeshNode, createMeshNode } from './mesh-node'
 export type { DictionaryOption, MeshNodeInit, MeshNodeEvents, MeshNodeState, MeshStatus, PeerSummary, Topology, TopologyNode } from './mesh-node'
 export type { BootstrapReport } from './bootstrap/bootstrap'
 export { NodeNotStartedError } from './errors'
+export { inspectModelFolder, type ModelSpec } from './embedding/model-folder'
 
 // Search: one pipeline, one result type, one install reference.
 export type { SearchQuery, SearchOptions } from './search/pipeline'

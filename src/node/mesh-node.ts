@@ -21,7 +21,7 @@ import { DropCounters } from './util/counters'
 import { createLogger, errorMessage, type LogRecord, type Logger } from './util/logger'
 import { combineSignals, type AbortOptions } from './util/abort'
 import { NodeNotStartedError } from './errors'
-import { createEmbedder, type Embedder } from './embedding'
+import { createEmbedder, inspectModelFolder, type Embedder } from './embedding'
 import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
 import { CATALOG_EVENT_THROTTLE_MS } from './catalog/constants'
@@ -62,6 +62,15 @@ export interface MeshNodeInit {
   remoteCapacity?: number
   /** Share one embedder between nodes (simulations, tests); the node then does not close it. @default a new worker-thread embedder */
   embedder?: Embedder
+  /**
+   * A user-supplied embedding model folder (e.g. an ONNX multilingual-e5-small the user downloaded), checked on
+   * start (InvalidModelFolderError names what is missing): adapters whose manifests carry a vector in its space
+   * are searched there, the rest in the shipped MiniLM's default space, and what this node publishes carries both.
+   * @default none
+   */
+  embeddingModel?: string
+  /** Share the user-supplied model's embedder between nodes (tests); overrides `embeddingModel` and is not closed. */
+  spaceEmbedder?: Embedder
   /**
    * Bilingual dictionaries the user installed (dictd files, e.g. Debian's dict-freedict-spa-eng), consulted
    * for Spanish/French/German query words the built-in glossary lacks. One that cannot be loaded is logged
@@ -110,6 +119,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   private lastBootstrap: BootstrapReport | null = null
   private _catalog?: AdapterCatalog
   private ownEmbedder?: Embedder
+  private ownSpaceEmbedder?: Embedder
   private readonly startedFeatures: MeshFeature[] = []
   private startedAt = 0
   private maintenanceTimer?: NodeJS.Timeout
@@ -214,6 +224,19 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     }
   }
 
+  /** The embedder of `init.embeddingModel`, checked now (a bad folder stops the start with one line). */
+  private userModelEmbedder (standard: Embedder): Embedder | undefined {
+    if (this.init.embeddingModel === undefined) return undefined
+    const spec = inspectModelFolder(this.init.embeddingModel)
+    if (spec.modelId === standard.modelId) {
+      this.log.info(`Embedding model ${spec.dir} is ${spec.modelId}, the default space every node has: nothing extra to search in`)
+      return undefined
+    }
+    this.log.info(`Embedding model ${spec.modelId} (${spec.dimensions} dimensions) from ${spec.dir}: adapters with vectors in its space are searched there`)
+    this.ownSpaceEmbedder = createEmbedder({ model: spec })
+    return this.ownSpaceEmbedder
+  }
+
   async start (): Promise<void> {
     if (this._state !== 'stopped') return
     this._state = 'starting'
@@ -225,10 +248,11 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       await tightenSecrets(this.dataDir, this.log)
       this.identity = await openIdentity(this.dataDir)
       const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
+      const spaceEmbedder = this.init.spaceEmbedder ?? this.userModelEmbedder(embedder)
       // Filled in the background (a large dictionary takes seconds to load): searches use each once it is in.
       const dictionaries: Dictionaries = {}
       void this.loadDictionaries(dictionaries, this.shutdown.signal)
-      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity, dictionaries })
+      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity, dictionaries, spaceEmbedder })
       await this._catalog.open()
       this._catalog.addEventListener('change', () => this.catalogChanged())
       this._catalog.addEventListener('remove', () => this.catalogChanged())
@@ -407,6 +431,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     await this.sampleImported.catch(() => {})
     await this._catalog?.close().catch((err: unknown) => this.log.warn(`catalog close: ${errorMessage(err)}`))
     await this.ownEmbedder?.close()
+    await this.ownSpaceEmbedder?.close()
+    this.ownSpaceEmbedder = undefined
     this._catalog = undefined
     this.ownEmbedder = undefined
     await Promise.resolve(this.identity?.datastore.close()).catch(() => {})

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { mkdirSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { createEmbedder, type Embedder } from '../../src/node/embedding'
 import { findSampleCatalog } from '../../src/node/catalog/sample'
@@ -22,6 +23,7 @@ import { activate, deactivate, type ContinuumApi } from '../../src/extension/ext
 import { Commands } from '../../src/extension/commands'
 import { startTestNode, tcpAddr, tempDir, waitFor } from '../helpers/mesh'
 import { CARILLON, CARILLON_QUERY } from '../helpers/adapters'
+import { copyShippedModel } from '../helpers/model-folder'
 
 const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..', '..')
 let embedder: Embedder
@@ -71,6 +73,25 @@ test('settings: bad values are reported with the key to fix; good ones become th
   // Out-of-range search settings are clamped rather than breaking search.
   const clamped = readSettings({ get: <T>(k: string) => ({ 'search.timeoutSeconds': 999, 'search.maxHops': 0, 'search.minSimilarity': 2 } as Record<string, unknown>)[k] as T })
   assert.deepEqual([clamped.search.timeoutMs, clamped.search.hops, clamped.search.minSimilarity], [30_000, 1, 1])
+})
+
+test('settings: an embedding model folder must be an absolute path to a real model folder; a good one reaches the node init', async () => {
+  const dir = await tempDir('continuum-model-setting-')
+  const model = copyShippedModel(path.join(dir, 'my-model'), { name: 'acme/my-model' })
+  assert.deepEqual(validateSettings(loopback({ embeddingModel: model })), [])
+  assert.equal(nodeInitFromSettings(loopback({ embeddingModel: model }), '/tmp/x').embeddingModel, model)
+  assert.equal(nodeInitFromSettings(loopback(), '/tmp/x').embeddingModel, undefined)
+  const relative = validateSettings(loopback({ embeddingModel: 'models/my-model' }))
+  assert.deepEqual(relative.map(p => p.key), ['embeddingModel'])
+  assert.match(relative[0].message, /relative path/)
+  const link = path.join(dir, 'link')
+  symlinkSync(model, link)
+  const linked = validateSettings(loopback({ embeddingModel: link }))
+  assert.deepEqual(linked.map(p => p.key), ['embeddingModel'])
+  assert.match(linked[0].message, /symlink/)
+  const empty = path.join(dir, 'empty')
+  mkdirSync(empty)
+  assert.match(validateSettings(loopback({ embeddingModel: empty }))[0].message, /missing config\.json, tokenizer\.json, tokenizer_config\.json, onnx\/model\.onnx/)
 })
 
 test('settings: announcement lists must be http(s) URLs, file: URLs or absolute paths; list settings are capped', () => {

@@ -19,6 +19,8 @@ import type { AbortOptions } from '../util/abort'
 import { errorMessage, type Logger } from '../util/logger'
 import { DEFAULT_K, DEFAULT_REMOTE_CAPACITY, MAX_K, MAX_QUERY_CHARS, REMOTE_TTL_MS } from './constants'
 import { ImportSourceError, InvalidQueryError } from './errors'
+import { SpaceIndex } from './space-index'
+import { EXTRA_EMBEDDING_LIMITS } from '../manifest'
 
 export interface CatalogInit {
   /** Folder of the vector index (locked while open). */
@@ -30,6 +32,12 @@ export interface CatalogInit {
   remoteCapacity?: number
   /** Bilingual dictionaries the user installed, consulted for query words the glossary lacks. @default none */
   dictionaries?: Dictionaries
+  /**
+   * The embedder of a user-supplied model (another embedding space than `embedder`'s): entries whose manifest
+   * carries a vector in its space are searched there, the others in the default space; what this node
+   * publishes carries vectors in both. @default none (the default space only)
+   */
+  spaceEmbedder?: Embedder
 }
 
 export type Location = 'local' | 'remote'
@@ -47,6 +55,8 @@ export interface CatalogHit {
   similarity: number
   /** Fused hybrid score used for ranking. */
   score: number
+  /** The embedding space `similarity` was measured in, when it is the user-supplied model's rather than the default. */
+  space?: string
   location: Location
   availableFrom: string[]
 }
@@ -68,6 +78,8 @@ export interface SearchOutcome {
   language: QueryLanguage
   /** The text that was embedded and keyword-searched: the query, or its English rendering. */
   searchText: string
+  /** The user-supplied model's space, when some results were ranked in it (the query itself is embedded there untranslated). */
+  space?: string
   elapsedMs: number
   /** An import (e.g. the demo catalog at start) is still running: results may be missing. */
   loading?: CatalogLoading
@@ -116,6 +128,8 @@ export const DEFAULT_HIT_SIMILARITY = 0.5
 
 export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
   private index?: VectorIndex
+  /** The user-supplied model's space, when one is configured. */
+  private readonly space?: SpaceIndex
   readonly publisher: string
   private searches = 0
   private hits = 0
@@ -125,16 +139,35 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
   constructor (private readonly init: CatalogInit) {
     super()
     this.publisher = peerIdFromPrivateKey(init.privateKey).toString()
+    const spaceEmbedder = init.spaceEmbedder
+    if (spaceEmbedder !== undefined && spaceEmbedder.modelId !== init.embedder.modelId) {
+      this.space = new SpaceIndex(spaceEmbedder, init.dir, init.remoteCapacity ?? DEFAULT_REMOTE_CAPACITY)
+    }
   }
 
   async open (options: AbortOptions = {}): Promise<void> {
     this.index = await openVectorIndex({ dir: this.init.dir, remoteCapacity: this.init.remoteCapacity ?? DEFAULT_REMOTE_CAPACITY }, options)
+    if (this.space !== undefined) {
+      try {
+        await this.space.open(options)
+        // Entries that arrived while this node ran without the model (or before it was configured).
+        await this.space.sync([...this.entries()].filter(e => !this.space!.has(e.id)), options)
+      } catch (err) {
+        await this.index.close()
+        this.index = undefined
+        throw err
+      }
+    }
   }
 
   async close (): Promise<void> {
+    await this.space?.close()
     await this.index?.close()
     this.index = undefined
   }
+
+  /** The user-supplied model's embedding space, when one is configured. */
+  get spaceModel (): string | undefined { return this.space?.modelId }
 
   private get idx (): VectorIndex {
     if (this.index === undefined) throw new Error('The catalog is not open')
@@ -205,10 +238,14 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     if (prev !== undefined && !isNewer(manifest, prev.manifest)) {
       if (prev.manifest.version === manifest.version && sameList(availableFrom, existing?.availableFrom) && loc === existing?.location && loc === 'local') return 'unchanged'
       // Same release seen again: refresh who has it and when.
-      await this.idx.upsert({ id: key, vector: existing!.vector, text: existing!.text, attrs: existing!.attrs, location: loc, availableFrom, cachedAt: Date.now(), payload: prev }, options)
+      const refreshed = { id: key, vector: existing!.vector, text: existing!.text, attrs: existing!.attrs, location: loc, availableFrom, cachedAt: Date.now(), payload: prev }
+      await this.idx.upsert(refreshed, options)
+      await this.space?.sync([refreshed], options)
       return 'unchanged'
     }
-    await this.idx.upsert(toEntry(key, manifest, loc, availableFrom), options)
+    const entry = toEntry(key, manifest, loc, availableFrom)
+    await this.idx.upsert(entry, options)
+    await this.space?.sync([entry], options)
     const change = prev === undefined ? 'imported' : 'updated'
     this.safeDispatchEvent('change', { detail: { key, location: loc, manifest, change } })
     return change
@@ -238,7 +275,10 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
       entries.push(toEntry(key, manifest, loc, mergePeers(existing?.availableFrom, fromPeer)))
       changes.push({ key, location: loc, manifest, change: prev === undefined ? 'imported' : 'updated' })
     }
-    if (entries.length > 0) await this.idx.upsertMany(entries, options)
+    if (entries.length > 0) {
+      await this.idx.upsertMany(entries, options)
+      await this.space?.sync(entries, options)
+    }
     for (const c of changes) this.safeDispatchEvent('change', { detail: c })
     return changes.length
   }
@@ -255,7 +295,10 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
       if (fresh && knownPeer) continue
       entries.push({ ...e, availableFrom: mergePeers(e.availableFrom, fromPeer), cachedAt: now })
     }
-    if (entries.length > 0) await this.idx.upsertMany(entries, options)
+    if (entries.length > 0) {
+      await this.idx.upsertMany(entries, options)
+      await this.space?.sync(entries, options)
+    }
     return entries.length
   }
 
@@ -263,9 +306,16 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
   async publishFields (fields: AdapterFields[], options: ImportOptions = {}): Promise<AdapterManifest[]> {
     const texts = fields.map(f => manifestSearchText(f))
     const vectors = await this.init.embedder.embed(texts, { signal: options.signal, onProgress: options.onProgress })
+    // Vectors in the user-supplied model's space travel with the manifest, so peers running it can use them
+    // (a model wider than manifests may carry is searched locally only through the default space).
+    const space = this.space?.embedder
+    const carried = space !== undefined && space.dimensions <= EXTRA_EMBEDDING_LIMITS.maxDimensions
+      ? await space.embed(texts, { signal: options.signal, role: 'passage' })
+      : undefined
     const out: AdapterManifest[] = []
     for (let i = 0; i < fields.length; i++) {
-      const unsigned = buildUnsignedManifest({ ...fields[i], embedding: vectors[i], publisher: this.publisher, createdAt: fields[i].createdAt })
+      const extraEmbeddings = carried !== undefined ? { [space!.modelId]: carried[i] } : undefined
+      const unsigned = buildUnsignedManifest({ ...fields[i], embedding: vectors[i], extraEmbeddings, publisher: this.publisher, createdAt: fields[i].createdAt })
       out.push(await signManifest(unsigned, this.init.privateKey, options))
     }
     return out
@@ -365,11 +415,31 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     const { language, text: searchText } = translateQuery(text, this.init.dictionaries)
     const res = await this.init.embedder.embedDetailed([searchText], { signal: options.signal })
     const vector = res.vectors[0]
-    const hits = this.searchVector(vector, searchText, req)
+    const ranked = await this.searchSpaces(text, vector, searchText, req, options)
+    const hits = ranked.hits
     this.searches++
     if ((hits[0]?.similarity ?? 0) >= (req.minSimilarity ?? DEFAULT_HIT_SIMILARITY)) this.hits++
     const loading = this.loading()
-    return { hits, truncated: res.truncated[0], vector, language, searchText, elapsedMs: performance.now() - started, ...(loading !== undefined ? { loading } : {}) }
+    return { hits, truncated: res.truncated[0], vector, language, searchText, ...(ranked.space !== undefined ? { space: ranked.space } : {}), elapsedMs: performance.now() - started, ...(loading !== undefined ? { loading } : {}) }
+  }
+
+  /**
+   * Entries with a vector in the user-supplied model's space are ranked there (the query embedded by that
+   * model, untranslated: such a model is usually multilingual); every other entry falls back to the default
+   * space. Both sides are the same hybrid ranking (cosine + BM25 over the same English keywords), merged by score.
+   */
+  private async searchSpaces (text: string, vector: Float32Array, searchText: string, req: SearchRequest, options: AbortOptions): Promise<{ hits: CatalogHit[], space?: string }> {
+    const space = this.space
+    if (space === undefined || space.count() === 0) return { hits: this.searchVector(vector, searchText, req) }
+    const k = Math.min(Math.max(1, req.k ?? DEFAULT_K), MAX_K)
+    const inSpace = (await space.search(text, searchText, k, req.filters, req.minSimilarity, options)).flatMap(r => {
+      const e = this.idx.get(r.id) // the default index is the record: an entry it dropped is gone
+      return e === undefined ? [] : [{ ...toHit(e, r.similarity, r.score), space: space.modelId }]
+    })
+    // Ask the default space for enough to fill k after leaving out what the user's space ranked.
+    const rest = this.searchVector(vector, searchText, { ...req, k: Math.min(MAX_K, k + space.count()) }).filter(h => !space.has(h.key))
+    const hits = [...inSpace, ...rest].sort((a, b) => b.score - a.score).slice(0, k)
+    return { hits, space: space.modelId }
   }
 
   /** Search with a precomputed query vector (flood requests carry one). */
@@ -387,6 +457,7 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     const stale = [...this.entries()].filter(e => e.location === 'remote' && (e.cachedAt ?? 0) < now - ttlMs).map(e => e.id)
     for (const id of stale) {
       await this.idx.delete(id)
+      await this.space?.delete(id)
       this.safeDispatchEvent('remove', { detail: { key: id } })
     }
     return stale.length

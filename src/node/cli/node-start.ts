@@ -21,6 +21,8 @@ export interface NodeStartOptions {
   gossip?: boolean
   cacheSize?: number
   dictionary?: DictionaryOption[]
+  /** A user-supplied embedding model folder. */
+  embeddingModel?: string
   verbose?: boolean
 }
 
@@ -42,6 +44,7 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval, gossip: opts.gossip }),
     remoteCapacity: opts.cacheSize,
     dictionaries: opts.dictionary,
+    embeddingModel: opts.embeddingModel,
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
   await node.start()

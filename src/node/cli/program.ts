@@ -72,7 +72,8 @@ export function buildProgram (): Command {
     .option('--no-gossip', 'do not exchange catalogs with neighbours: peers find this node\'s adapters by network search only')
     .option('--cache-size <n>', 'adapters cached from peers, at most 100000', parseCacheSize, 10_000)
     .option('--dictionary <lang=path>', 'a bilingual dictionary you installed (dictd, e.g. es=/usr/share/dictd/freedict-spa-eng) for es/fr/de queries, repeatable', collectDictionary, [])
-    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string, gossipInterval: number, gossip: boolean, cacheSize: number, dictionary: DictionaryOption[] }, cmd: Command) => {
+    .option('--embedding-model <dir>', 'an embedding model folder you downloaded (ONNX, e.g. multilingual-e5-small): adapters with vectors in its space are searched there')
+    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string, gossipInterval: number, gossip: boolean, cacheSize: number, dictionary: DictionaryOption[], embeddingModel?: string }, cmd: Command) => {
       await runNodeForeground({ ...opts, dataDir: dataDirOf(cmd), verbose: cmd.optsWithGlobals<GlobalOptions>().verbose })
     })
 

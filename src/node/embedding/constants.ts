@@ -25,3 +25,11 @@ export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.j
 export const RUN_OVERHEAD_TOKENS = 14
 /** How long close() waits for the worker to finish its batch (one batch takes well under a second) before terminating it. */
 export const WORKER_CLOSE_TIMEOUT_MS = 10_000
+/** Files a user-supplied model folder must hold besides its ONNX graph (onnx/model.onnx or onnx/model_quantized.onnx). */
+export const MODEL_FOLDER_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json']
+/** Largest config JSON read from a model folder (real ones are a few KB). */
+export const MAX_MODEL_CONFIG_BYTES = 1024 * 1024
+/** Widest vector a user-supplied model may produce (manifests cap extra vectors lower; see manifest/constants). */
+export const MAX_MODEL_DIMENSIONS = 4096
+/** Longest model window used, whatever a config claims (BERT-family position tables stop at 512). */
+export const MAX_MODEL_TOKENS = 512

@@ -59,3 +59,13 @@ export class AbortError extends Error {
     super(message)
   }
 }
+
+/** A user-supplied embedding model folder (setting or --embedding-model) is not a usable model. */
+export class InvalidModelFolderError extends Error {
+  static override name = 'InvalidModelFolderError'
+  override name = 'InvalidModelFolderError'
+  constructor (readonly dir: string, readonly problem: string) {
+    super(`${dir} is not an embedding model folder: ${problem} (a model folder holds config.json, tokenizer.json, ` +
+      'tokenizer_config.json and onnx/model.onnx, e.g. an ONNX export of multilingual-e5-small)')
+  }
+}

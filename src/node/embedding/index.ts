@@ -5,12 +5,20 @@ import { Worker } from 'node:worker_threads'
 import { DEFAULT_BATCH_SIZE, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_THREADS, DIMENSIONS, MAX_TOKENS, MODEL_ID, WORKER_CLOSE_TIMEOUT_MS } from './constants'
 import { AbortError, EmbedderClosedError, EmbeddingWorkerError, EmptyTextError, InvalidTextError, ModelNotFoundError } from './errors'
 import { resolveModelDir, resolveWorkerPath } from './model-dir'
+import type { ModelSpec } from './model-folder'
 import type { CloseRequest, EmbedRequest, SerializedError, WorkerData, WorkerMessage } from './protocol'
 
 export * from './errors'
 export { DIMENSIONS, MAX_TOKENS, MODEL_ID } from './constants'
+export { inspectModelFolder, type ModelSpec } from './model-folder'
 
 export interface EmbedderInit {
+  /**
+   * A user-supplied model folder checked by `inspectModelFolder` (its id, width, window, pooling and
+   * query/passage prefixes); overrides `modelDir`.
+   * @default the shipped all-MiniLM-L6-v2
+   */
+  model?: ModelSpec
   /**
    * Folder of the built model (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx).
    * @default $CONTINUUM_MODEL_DIR, else the nearest `models/all-MiniLM-L6-v2` above this bundle
@@ -46,6 +54,12 @@ export interface EmbedOptions {
   signal?: AbortSignal
   /** Called after each batch with the number of texts embedded so far. */
   onProgress?: (done: number, total: number) => void
+  /**
+   * What the texts are, for models trained with prefixes (e5: "query: " / "passage: "); the model's
+   * sentence-transformers config says which. No prefix for models without one (the shipped MiniLM).
+   * @default none
+   */
+  role?: 'query' | 'passage'
 }
 
 export interface EmbedResult {
@@ -74,7 +88,7 @@ export interface Embedder {
   embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]>
   /** Like embed, and also says which texts were truncated to the model window. */
   embedDetailed(texts: string[], options?: EmbedOptions): Promise<EmbedResult>
-  embedOne(text: string, options?: { signal?: AbortSignal }): Promise<Float32Array>
+  embedOne(text: string, options?: { signal?: AbortSignal, role?: 'query' | 'passage' }): Promise<Float32Array>
   /** Stops the worker. Pending calls reject with EmbedderClosedError; so do later ones. Idempotent. */
   close(): Promise<void>
 }
@@ -96,9 +110,9 @@ interface Job {
 }
 
 class WorkerEmbedder implements Embedder {
-  readonly modelId = MODEL_ID
-  readonly dimensions = DIMENSIONS
-  readonly maxTokens = MAX_TOKENS
+  readonly modelId: string
+  readonly dimensions: number
+  readonly maxTokens: number
   private readonly batchSize: number
   private readonly threads: number
   private readonly idleTimeoutMs: number
@@ -115,6 +129,9 @@ class WorkerEmbedder implements Embedder {
   private loads = 0 // load() calls waiting; they keep the worker referenced
 
   constructor (private readonly init: EmbedderInit) {
+    this.modelId = init.model?.modelId ?? MODEL_ID
+    this.dimensions = init.model?.dimensions ?? DIMENSIONS
+    this.maxTokens = init.model?.maxTokens ?? MAX_TOKENS
     this.batchSize = Math.max(1, Math.floor(init.batchSize ?? DEFAULT_BATCH_SIZE))
     this.threads = Math.max(1, Math.floor(init.threads ?? DEFAULT_THREADS))
     this.idleTimeoutMs = Math.max(0, init.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
@@ -143,16 +160,18 @@ class WorkerEmbedder implements Embedder {
     return (await this.embedDetailed(texts, options)).vectors
   }
 
-  async embedOne (text: string, options?: { signal?: AbortSignal }): Promise<Float32Array> {
+  async embedOne (text: string, options?: { signal?: AbortSignal, role?: 'query' | 'passage' }): Promise<Float32Array> {
     return (await this.embedDetailed([text], options)).vectors[0]
   }
 
-  async embedDetailed (texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    if (!Array.isArray(texts)) throw new InvalidTextError(-1, typeof texts)
-    texts.forEach((t, i) => {
+  async embedDetailed (input: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    if (!Array.isArray(input)) throw new InvalidTextError(-1, typeof input)
+    input.forEach((t, i) => {
       if (typeof t !== 'string') throw new InvalidTextError(i, t === null ? 'null' : typeof t)
       if (t.trim() === '') throw new EmptyTextError(i)
     })
+    const prefix = options.role === 'query' ? this.init.model?.queryPrefix : options.role === 'passage' ? this.init.model?.passagePrefix : undefined
+    const texts = prefix === undefined || prefix === '' ? input : input.map(t => prefix + t)
     if (this.closed) throw new EmbedderClosedError()
     options.signal?.throwIfAborted()
     const result: EmbedResult = { vectors: new Array(texts.length), tokens: new Array(texts.length), truncated: new Array(texts.length) }
@@ -199,9 +218,10 @@ class WorkerEmbedder implements Embedder {
     const ready = new Promise<number>((resolve, reject) => {
       this.rejectReady = reject
       // Resolved here, not in createEmbedder, so that a missing model surfaces as a rejected call.
-      const modelDir = resolveModelDir(this.init.modelDir, __dirname)
+      const spec = this.init.model
+      const modelDir = spec?.dir ?? resolveModelDir(this.init.modelDir, __dirname)
       const workerPath = resolveWorkerPath(this.init.workerPath, __dirname)
-      const workerData: WorkerData = { modelDir, threads: this.threads, maxTokens: this.maxTokens }
+      const workerData: WorkerData = { modelDir, threads: this.threads, maxTokens: this.maxTokens, pooling: spec?.pooling ?? 'mean', dtype: spec?.dtype ?? 'fp32' }
       const worker = new Worker(workerPath, { workerData, stdout: false, stderr: false })
       this.worker = worker
       this.loaded = false
@@ -209,6 +229,13 @@ class WorkerEmbedder implements Embedder {
       worker.on('message', (message: WorkerMessage) => {
         switch (message.type) {
           case 'ready':
+            if (message.dimensions !== this.dimensions) {
+              // A model whose vectors are not as wide as its config says would corrupt every index it feeds.
+              const err = new EmbeddingWorkerError(`embedding model in ${modelDir} gives ${message.dimensions}-dimension vectors, but its config.json says ${this.dimensions}`)
+              reject(err)
+              void this.crashed(worker, err)
+              break
+            }
             loaded = true
             this.loaded = true
             resolve(message.loadMs)

@@ -5,6 +5,10 @@ export interface WorkerData {
   threads: number
   /** Model window in word pieces, [CLS] and [SEP] included. */
   maxTokens: number
+  /** Token vectors → sentence vector. */
+  pooling: 'mean' | 'cls'
+  /** fp32: onnx/model.onnx; q8: onnx/model_quantized.onnx. */
+  dtype: 'fp32' | 'q8'
 }
 
 export interface EmbedRequest {
@@ -19,7 +23,8 @@ export interface CloseRequest {
 }
 
 export type WorkerMessage =
-  | { type: 'ready', loadMs: number }
+  /** dimensions: the width of a probe vector, checked against what the config promised. */
+  | { type: 'ready', loadMs: number, dimensions: number }
   | { type: 'load-error', error: SerializedError }
   /** vectors: texts.length × dimensions, row-major; tokens: word pieces per text before truncation. */
   | { type: 'result', id: number, vectors: Float32Array, tokens: number[] }

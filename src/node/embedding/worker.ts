@@ -9,7 +9,7 @@ import { serializeError, type CloseRequest, type EmbedRequest, type WorkerData, 
 
 const port = parentPort
 if (port == null) throw new Error('embedding-worker must run in a worker thread')
-const { modelDir, threads, maxTokens } = workerData as WorkerData
+const { modelDir, threads, maxTokens, pooling, dtype } = workerData as WorkerData
 
 // Local files only: nothing is ever downloaded, and nothing is written to a cache.
 env.allowRemoteModels = false
@@ -22,7 +22,7 @@ const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => por
 
 async function load (): Promise<FeatureExtractionPipeline> {
   return await pipeline('feature-extraction', path.basename(modelDir), {
-    dtype: 'fp32',
+    dtype,
     device: 'cpu',
     local_files_only: true,
     session_options: {
@@ -80,8 +80,13 @@ async function forward (extractor: FeatureExtractionPipeline, batch: number[][])
     attention_mask: attentionMask,
     token_type_ids: new Tensor('int64', new BigInt64Array(n * seq), [n, seq])
   }
+  // Models without segment ids (XLM-R based, e.g. multilingual-e5) declare no token_type_ids input.
+  const wanted = (extractor.model as unknown as { sessions?: { model?: { inputNames?: string[] } } }).sessions?.model?.inputNames
+  if (wanted !== undefined && !wanted.includes('token_type_ids')) delete (inputs as Partial<typeof inputs>).token_type_ids
   const outputs = await (extractor.model as unknown as (inputs: Record<string, Tensor>) => Promise<{ last_hidden_state: Tensor }>)(inputs)
-  const pooled = mean_pooling(outputs.last_hidden_state, attentionMask).normalize(2, -1)
+  const hidden = outputs.last_hidden_state
+  // CLS pooling (BGE-style models): the first token's vector; mean pooling averages the unmasked ones.
+  const pooled = (pooling === 'cls' ? hidden.slice(null, 0, null) : mean_pooling(hidden, attentionMask)).normalize(2, -1)
   if (!(pooled.data instanceof Float32Array)) throw new Error(`unexpected output type ${pooled.type}`)
   return pooled.data
 }
@@ -111,8 +116,9 @@ port.on('message', (request: EmbedRequest | CloseRequest) => {
     }
   }, () => {})
 })
-loading.then(() => {
-  send({ type: 'ready', loadMs: performance.now() - started })
+// One probe text: the embedder checks the vector width against the model's config before any real work.
+loading.then(async extractor => await embed(extractor, ['probe'])).then(probe => {
+  send({ type: 'ready', loadMs: performance.now() - started, dimensions: probe.vectors.length })
 }, (err: unknown) => {
   send({ type: 'load-error', error: serializeError(err) })
 })

@@ -370,6 +370,7 @@ export class CatalogGossip {
 function reasonOf (problems: string[]): string {
   const text = problems.join(' ')
   // A wrong embedding also breaks the signature: name the more specific problem.
+  if (/extraEmbeddings/.test(text)) return 'bad-extra-embedding'
   if (/embedding/.test(text)) return 'bad-embedding'
   if (/signature/.test(text)) return 'bad-signature'
   if (/not valid JSON|UTF-8|bytes/.test(text)) return 'malformed'

@@ -19,6 +19,19 @@ export const EMBEDDING_MODELS: Readonly<Record<string, number>> = Object.freeze(
 })
 
 /**
+ * Vectors a manifest may carry besides `embedding`, each in another embedding space (`extraEmbeddings`, keyed
+ * by model id), so peers running another model (a user-supplied one) can search in it. Bounded so that a
+ * typical manifest with them still fits gossip's 100-manifest fetch frame (1 MiB) and flood's 20-result frame
+ * (256 KiB): two spaces of up to 768 floats each add at most ~8 KB.
+ */
+export const EXTRA_EMBEDDING_LIMITS = Object.freeze({
+  maxSpaces: 2,
+  maxDimensions: 768,
+  /** Longest base64 text of one vector: 768 floats. */
+  maxDataChars: 4 * Math.ceil(768 * 4 / 3)
+})
+
+/**
  * Embeddings must be L2-normalised (as the embedder returns them) to within this tolerance, so that
  * a dot product is a cosine and no manifest can outrank others by carrying a longer vector.
  */

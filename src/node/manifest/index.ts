@@ -2,11 +2,11 @@
 // into manifest fields.
 export {
   buildUnsignedManifest, signManifest, verifyManifest, assertManifest, encodeManifest, decodeManifest,
-  manifestEmbedding, manifestSearchText, manifestKey, manifestSigningBytes, validateAdapterFields, parseAdapterFieldsJsonl
+  manifestEmbedding, manifestVectorIn, manifestSearchText, manifestKey, manifestSigningBytes, validateAdapterFields, parseAdapterFieldsJsonl
 } from './manifest.js'
 export type { ManifestCheck, ManifestInit, SearchTextFields, AdapterFieldsCheck } from './manifest.js'
 export {
-  adapterManifestSchema, unsignedManifestSchema, adapterFieldsSchema, adapterFieldsInputSchema, embeddingSchema,
+  adapterManifestSchema, unsignedManifestSchema, adapterFieldsSchema, adapterFieldsInputSchema, embeddingSchema, extraEmbeddingsSchema,
   metricsSchema, publisherSchema, signatureSchema, adapterKindSchema, formatIssues
 } from './schema.js'
 export type {

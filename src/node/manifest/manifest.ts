@@ -30,6 +30,12 @@ export interface ManifestInit extends Omit<AdapterFieldsInput, 'createdAt'> {
    * @default 'sentence-transformers/all-MiniLM-L6-v2'
    */
   embeddingModel?: string
+  /**
+   * Vectors of the same text in other embedding spaces, keyed by model id (e.g. the node's user-supplied
+   * model), at most EXTRA_EMBEDDING_LIMITS.maxSpaces.
+   * @default none
+   */
+  extraEmbeddings?: Record<string, ArrayLike<number>>
   /** The publishing peer (its PeerId or PeerId string); must be an Ed25519 peer. */
   publisher: PeerId | string
   /**
@@ -46,7 +52,7 @@ export interface ManifestInit extends Omit<AdapterFieldsInput, 'createdAt'> {
  * @throws ManifestValidationError listing every problem
  */
 export function buildUnsignedManifest (init: ManifestInit): UnsignedManifest {
-  const { embedding, embeddingModel, publisher, createdAt, ...fields } = init
+  const { embedding, embeddingModel, extraEmbeddings, publisher, createdAt, ...fields } = init
   const problems: string[] = []
   let data = ''
   if (embedding == null || typeof embedding.length !== 'number' || embedding.length > 65536) {
@@ -61,6 +67,9 @@ export function buildUnsignedManifest (init: ManifestInit): UnsignedManifest {
     price: fields.price ?? 0,
     createdAt: createdAt instanceof Date ? createdAt.toISOString() : (createdAt ?? new Date().toISOString()),
     embedding: { model: embeddingModel ?? DEFAULT_EMBEDDING_MODEL, data },
+    ...(extraEmbeddings !== undefined && Object.keys(extraEmbeddings).length > 0
+      ? { extraEmbeddings: Object.fromEntries(Object.entries(extraEmbeddings).map(([model, v]) => [model, encodeEmbedding(v)])) }
+      : {}),
     publisher: typeof publisher === 'string' ? publisher : publisher?.toString()
   }
   const parsed = unsignedManifestSchema.safeParse(candidate)
@@ -196,6 +205,16 @@ export async function decodeManifest (bytes: Uint8Array, options: AbortOptions =
  */
 export function manifestEmbedding (manifest: Pick<AdapterManifest, 'embedding'>): Float32Array {
   return decodeEmbedding(manifest.embedding.data)
+}
+
+/**
+ * The manifest's vector in one embedding space: `embedding` for its model (the default space), else the
+ * matching `extraEmbeddings` entry; undefined when the manifest has none there.
+ */
+export function manifestVectorIn (manifest: Pick<AdapterManifest, 'embedding' | 'extraEmbeddings'>, modelId: string): Float32Array | undefined {
+  if (manifest.embedding.model === modelId) return decodeEmbedding(manifest.embedding.data)
+  const data = manifest.extraEmbeddings !== undefined && Object.hasOwn(manifest.extraEmbeddings, modelId) ? manifest.extraEmbeddings[modelId] : undefined
+  return data === undefined ? undefined : decodeEmbedding(data)
 }
 
 /** Fields that say what an adapter is for. */

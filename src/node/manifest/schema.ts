@@ -2,7 +2,7 @@
 // a range and a length limit; issues are mapped to readable `field: problem` lines.
 import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
-import { ADAPTER_KINDS, EMBEDDING_MODELS, EMBEDDING_NORM_TOLERANCE, LIMITS, MANIFEST_VERSION, SIGNATURE_BYTES } from './constants.js'
+import { ADAPTER_KINDS, DEFAULT_EMBEDDING_MODEL, EMBEDDING_MODELS, EMBEDDING_NORM_TOLERANCE, EXTRA_EMBEDDING_LIMITS, LIMITS, MANIFEST_VERSION, SIGNATURE_BYTES } from './constants.js'
 import { decodeBase64Strict, float32FromLittleEndian } from './embedding-codec.js'
 
 // Semantic Versioning 2.0.0 (the regex published at semver.org).
@@ -105,20 +105,45 @@ export const embeddingSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', message: `must hold ${[...dims].join(' or ')} float32 values (dimension), got ${got}` })
       return
     }
-    const values = float32FromLittleEndian(bytes)
-    if (!values.every(Number.isFinite)) {
-      ctx.addIssue({ code: 'custom', message: 'must contain only finite numbers' })
-      return
-    }
-    // Indexes rank by dot product of unit vectors; a longer vector would outrank every honest one.
-    let sum = 0
-    for (const x of values) sum += x * x
-    const norm = Math.sqrt(sum)
-    if (Math.abs(norm - 1) > EMBEDDING_NORM_TOLERANCE) {
-      ctx.addIssue({ code: 'custom', message: `must be a unit-length vector (L2 norm 1 ± ${EMBEDDING_NORM_TOLERANCE}), got norm ${norm.toPrecision(4)}` })
-    }
+    checkUnitVector(float32FromLittleEndian(bytes), ctx)
   })
 })
+
+/** Indexes rank by dot product of unit vectors; a longer vector would outrank every honest one. */
+function checkUnitVector (values: Float32Array, ctx: z.RefinementCtx): void {
+  if (!values.every(Number.isFinite)) {
+    ctx.addIssue({ code: 'custom', message: 'must contain only finite numbers' })
+    return
+  }
+  let sum = 0
+  for (const x of values) sum += x * x
+  const norm = Math.sqrt(sum)
+  if (Math.abs(norm - 1) > EMBEDDING_NORM_TOLERANCE) {
+    ctx.addIssue({ code: 'custom', message: `must be a unit-length vector (L2 norm 1 ± ${EMBEDDING_NORM_TOLERANCE}), got norm ${norm.toPrecision(4)}` })
+  }
+}
+
+/**
+ * Vectors in other embedding spaces, keyed by model id (any well-formed id: a node uses the one it runs and
+ * ignores the rest). The default space lives in `embedding` and is not repeated here.
+ */
+export const extraEmbeddingsSchema = z.record(
+  z.string().max(200, 'must be at most 200 characters'),
+  z.string().max(EXTRA_EMBEDDING_LIMITS.maxDataChars, `is too long (at most ${EXTRA_EMBEDDING_LIMITS.maxDimensions} float32 values)`).superRefine((data, ctx) => {
+    const bytes = decodeBase64Strict(data)
+    if (bytes === undefined || bytes.byteLength % 4 !== 0 || bytes.byteLength < 32) {
+      ctx.addIssue({ code: 'custom', message: 'must be canonical base64 of at least 8 little-endian float32 values' })
+      return
+    }
+    checkUnitVector(float32FromLittleEndian(bytes), ctx)
+  })
+).superRefine((r, ctx) => {
+  // Keys are checked here rather than by a key schema, so the problem names the key ("Invalid key" otherwise).
+  for (const model of Object.keys(r)) {
+    if (!MODEL_ID.test(model)) ctx.addIssue({ code: 'custom', path: [model], message: 'must be a model id such as "intfloat/multilingual-e5-small"' })
+    else if (model === DEFAULT_EMBEDDING_MODEL) ctx.addIssue({ code: 'custom', path: [model], message: 'is the default space, which `embedding` carries' })
+  }
+}).refine(r => Object.keys(r).length <= EXTRA_EMBEDDING_LIMITS.maxSpaces, `at most ${EXTRA_EMBEDDING_LIMITS.maxSpaces} extra embedding spaces`)
 
 /** A libp2p PeerId string for an Ed25519 key, in its canonical (base58btc) form. */
 export const publisherSchema = z.string().max(128, 'must be at most 128 characters').superRefine((text, ctx) => {
@@ -146,6 +171,8 @@ export const unsignedManifestSchema = adapterFieldsSchema.extend({
   manifestVersion: z.literal(MANIFEST_VERSION, { error: `must be ${MANIFEST_VERSION}` }),
   createdAt: adapterFieldsSchema.shape.createdAt.unwrap(),
   embedding: embeddingSchema,
+  /** Optional vectors in other embedding spaces; signed like every other field. */
+  extraEmbeddings: extraEmbeddingsSchema.optional(),
   publisher: publisherSchema
 })
 
