@@ -148,7 +148,7 @@ export class SocialService implements MeshFeature, SocialApi {
       store: { items: () => store.items(), item: id => store.item(id), has: id => store.has(id), offer: async (check, _from) => await this.offer(check) },
       neighbours: n => c.neighbours.random(n),
       drops: c.drops,
-      penalise: c.penalise,
+      penalise: (peer, reason) => c.penalise(peer, reason),
       log,
       intervalMs: this.init.intervalMs ?? DEFAULT_INTERVAL_MS
     })
