@@ -32,7 +32,8 @@ before(async () => {
   idV = victim.peerId.toString()
   idM = attacker.peerId.toString()
   attacker.libp2p.services.pubsub.subscribe(SOCIAL_TOPIC)
-  await waitFor('the attacker sees the victim on the topic', () => attacker.libp2p.services.pubsub.getSubscribers(SOCIAL_TOPIC).some(p => p.toString() === idV), 20_000)
+  // Published before the gossipsub mesh forms, a message is dropped silently: wait for the mesh.
+  await waitFor('the attacker has the victim in its topic mesh', () => attacker.libp2p.services.pubsub.getMeshPeers(SOCIAL_TOPIC).includes(idV), 20_000)
 })
 after(async () => { await stopAll(nodes); await embedder.close() })
 
