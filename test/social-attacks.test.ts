@@ -33,7 +33,7 @@ before(async () => {
   idM = attacker.peerId.toString()
   attacker.libp2p.services.pubsub.subscribe(SOCIAL_TOPIC)
   // Published before the gossipsub mesh forms, a message is dropped silently: wait for the mesh.
-  await waitFor('the attacker has the victim in its topic mesh', () => attacker.libp2p.services.pubsub.getMeshPeers(SOCIAL_TOPIC).includes(idV), 20_000)
+  await waitFor('the attacker has the victim in its topic mesh', () => (attacker.libp2p.services.pubsub as unknown as { getMeshPeers: (topic: string) => string[] }).getMeshPeers(SOCIAL_TOPIC).includes(idV), 20_000)
 })
 after(async () => { await stopAll(nodes); await embedder.close() })
 
