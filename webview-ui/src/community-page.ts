@@ -61,6 +61,7 @@ export class CommunityPage extends LitElement {
   }
 
   private async submit (): Promise<void> {
+    if (this.busy) return
     const text = this.draft.trim()
     if (text === '') { this.error = 'Write something first'; this.requestUpdate(); return }
     await this.run('Could not post', async () => {
@@ -109,16 +110,17 @@ export class CommunityPage extends LitElement {
           <h2 id="community-title">Community</h2>
           <vscode-button secondary id="refresh-feed" ?disabled=${this.busy} @click=${() => { this.query = ''; void this.refresh() }}>Feed</vscode-button>
         </div>
-        <form class="compose" @submit=${(e: Event) => { e.preventDefault(); void this.submit() }}>
+        <div class="compose">
           <vscode-label for="compose-text">${this.replyTo !== undefined ? `Reply to ${shortId(this.replyTo.author)}` : 'New post'}</vscode-label>
           ${this.replyTo !== undefined ? html`<p class="note reply-context">↳ ${this.replyTo.text.slice(0, 140)} <a href="#" id="cancel-reply" @click=${(e: Event) => { e.preventDefault(); this.replyTo = undefined; this.requestUpdate() }}>cancel</a></p>` : nothing}
-          <textarea id="compose-text" class="wide" rows="3" maxlength=${MAX_CHARS} placeholder="Share an adapter, ask a question…" .value=${this.draft}
-            @input=${(e: Event) => { this.draft = inputValue(e); this.requestUpdate() }}></textarea>
+          <textarea id="compose-text" class="wide" rows="3" maxlength=${MAX_CHARS} placeholder="Share an adapter, ask a question… (Ctrl+Enter posts)" aria-label=${this.replyTo !== undefined ? 'Reply' : 'New post'} .value=${this.draft}
+            @input=${(e: Event) => { this.draft = inputValue(e); this.requestUpdate() }}
+            @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); void this.submit() } }}></textarea>
           <div class="compose-foot">
             <span class="note">${this.draft.length} / ${MAX_CHARS}</span>
-            <vscode-button id="post-button" type="submit" ?disabled=${this.busy} @click=${() => { void this.submit() }}>${this.replyTo !== undefined ? 'Reply' : 'Post'}</vscode-button>
+            <vscode-button id="post-button" ?disabled=${this.busy} @click=${() => { void this.submit() }}>${this.replyTo !== undefined ? 'Reply' : 'Post'}</vscode-button>
           </div>
-        </form>
+        </div>
         <div class="search-row">
           <vscode-textfield id="post-search" class="wide" .label=${'Search posts'} placeholder="Search posts by meaning, e.g. LoRA adapters for bartending" .value=${this.query}
             @input=${(e: Event) => { this.query = inputValue(e) }}
