@@ -59,6 +59,14 @@ async function api<T> (d: Daemon, pathname: string): Promise<T> {
   return await res.json() as T
 }
 
+async function apiPost<T> (d: Daemon, pathname: string, body: unknown): Promise<T> {
+  const url = new URL(uiUrl(d))
+  const res = await fetch(`${url.origin}${pathname}`, { method: 'POST', headers: { authorization: `Bearer ${url.searchParams.get('token')}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const json = await res.json() as T
+  if (!res.ok) throw new Error(`${pathname}: ${JSON.stringify(json)}`)
+  return json
+}
+
 function firstTcp (d: Daemon): string {
   const line = d.output().split('\n').find(l => l.includes('Address:') && l.includes('continuum://'))
   if (line === undefined) throw new Error(`no address in:\n${d.output()}`)
@@ -284,6 +292,54 @@ test('wallet page: balance, earned, spent, reputation, history (or "not availabl
     assert.ok(await page.locator('cm-wallet table.history tbody tr').count() >= 1, 'the join grant is in the history')
   }
   await shot('wallet')
+})
+
+test('community page: a peer\'s post arrives, search by meaning, compose, reply, tip, follow and mute', async () => {
+  const status = await api<Status>(a, '/api/status')
+  assert.ok(status.features.social !== undefined, 'the daemon runs the social layer')
+  await waitFor('C joined the ledger', async () => (await api<{ features: { ledger: { joined: boolean } } }>(c, '/api/status')).features.ledger.joined, 120_000, 1000)
+  const idC = (await api<{ peerId: string }>(c, '/api/status')).peerId
+  const cPost = await apiPost<{ id: string }>(c, '/api/social/post', { text: 'Check out my new bartending LoRA! It mixes classic cocktails and picks the garnish.' })
+  await page.getByRole('tab', { name: 'Community' }).click()
+  const post = (id: string): ReturnType<Page['locator']> => page.locator(`cm-community li.post[data-post="${id}"]`)
+  await waitFor('C\'s post shows on A\'s page', async () => {
+    await page.locator('#refresh-feed').click()
+    return (await post(cPost.id).count()) === 1
+  }, 60_000, 1000)
+
+  // Search by a paraphrase.
+  await page.getByLabel('Search posts').fill('an adapter for mixing drinks at a bar')
+  await page.getByLabel('Search posts').press('Enter')
+  await page.getByRole('heading', { name: /Posts about/ }).waitFor()
+  assert.equal(await page.locator('cm-community li.post').first().getAttribute('data-post'), cPost.id)
+
+  // Reply from the page.
+  await post(cPost.id).locator('vscode-button.reply').click()
+  await page.locator('#compose-text').fill('Does it do a good negroni?')
+  await page.locator('#post-button').click()
+  await page.locator('#community-notice').getByText('Reply posted').waitFor({ timeout: 20_000 }).catch(async err => {
+    await shot('failure-community')
+    throw new Error(`no "Reply posted": the page says ${JSON.stringify(await page.locator('cm-community section').innerText())}`, { cause: err })
+  })
+  await waitFor('C holds the reply', async () => (await api<Array<{ id: string, replies: number }>>(c, '/api/social/feed')).find(p => p.id === cPost.id)?.replies === 1, 30_000, 500)
+
+  // Tip 1 token (the page asks first).
+  await page.locator('#refresh-feed').click()
+  await post(cPost.id).waitFor()
+  await post(cPost.id).locator('vscode-button.tip').click()
+  page.once('dialog', d => { void d.accept() })
+  await post(cPost.id).locator('vscode-button.send-tip').click()
+  await page.locator('#community-notice').getByText(/Tipped 1 token/).waitFor({ timeout: 30_000 })
+  assert.match(await post(cPost.id).locator('.tips').innerText(), /1 token tipped/)
+
+  await post(cPost.id).locator('vscode-button.follow').click()
+  await page.locator('#community-notice').getByText('Following').waitFor()
+  assert.deepEqual((await api<{ follow: string[] }>(a, '/api/social/following')).follow, [idC])
+  await shot('community')
+  await post(cPost.id).locator('vscode-button.mute').click()
+  await page.locator('#community-notice').getByText('Muted').waitFor()
+  assert.equal(await page.locator(`cm-community li.post[data-author="${idC}"]`).count(), 0, 'a muted peer\'s posts are hidden')
+  await apiPost(a, '/api/social/mute', { peer: idC, on: false })
 })
 
 test('mesh page: 2 peers, a drawn topology graph, live update when a peer leaves; dark theme', async () => {

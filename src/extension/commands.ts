@@ -48,6 +48,7 @@ export class Commands implements vscode.Disposable {
       r('continuum.refresh', async () => { this.init.host.refreshSnapshot(true) }),
       r('continuum.showAdapterDetails', async (target?: unknown) => this.showDetails(target)),
       r('continuum.copyCid', async (target?: unknown) => this.copyCid(target)),
+      r('continuum.rateAdapter', async (target?: unknown) => this.rateAdapter(target)),
       vscode.workspace.registerTextDocumentContentProvider(DETAILS_SCHEME, {
         onDidChange: this._onDidChangeDetails.event,
         provideTextDocumentContent: uri => this.details.get(uri.path) ?? ''
@@ -314,6 +315,40 @@ export class Commands implements vscode.Disposable {
     await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, async () => vscode.window.showTextDocument(doc, { preview: true }))
   }
 
+  /**
+   * "Rate Installed Adapter…": a score (1–5) and an optional review for an installed adapter. The node
+   * signs it with this account's download receipt (only a paid download can be rated) and gossips it; the
+   * first rating of an adapter earns the ledger's 1-token rating reward.
+   */
+  async rateAdapter (target: unknown): Promise<void> {
+    const node = await this.init.host.requireNode()
+    const social = node.social
+    if (social === undefined) throw new Error('Rating is not available: this node does not run the social layer')
+    let cid: string
+    let name: string
+    if (typeof target === 'object' && target !== null && (target as Partial<AdapterTreeNode>).type === 'installed') {
+      const t = target as Extract<AdapterTreeNode, { type: 'installed' }>
+      cid = t.item.cid
+      name = t.item.name
+    } else {
+      const content = node.content
+      const installed = content === undefined ? [] : (await Promise.all((vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file').map(async f => await content.listInstalled(f.uri.fsPath).catch(() => [])))).flat()
+      if (installed.length === 0) throw new Error('No installed adapters to rate: install one first')
+      const pick = await vscode.window.showQuickPick(installed.map(i => ({ label: escapeIcons(i.name), description: `${i.name}@${i.version}`, cid: i.cid })), { title: 'Rate Installed Adapter', placeHolder: 'Which adapter?' })
+      if (pick === undefined) return
+      cid = pick.cid
+      name = pick.label
+    }
+    const score = await vscode.window.showQuickPick([5, 4, 3, 2, 1].map(n => ({ label: '★'.repeat(n) + '☆'.repeat(5 - n), description: `${n} / 5`, n })), { title: `Rate ${escapeIcons(name)}`, placeHolder: 'Your score' })
+    if (score === undefined) return
+    const review = await vscode.window.showInputBox({ title: `Review of ${escapeIcons(name)} (optional)`, prompt: 'Posted with your rating: searchable and tippable. Leave empty for a score only.', validateInput: v => v.length > 1000 ? 'At most 1000 characters' : undefined })
+    if (review === undefined) return
+    const r = await social.rate(cid, score.n, { review })
+    const reward = r.reward === undefined ? '' : 'amount' in r.reward ? ' You earned the 1-token rating reward.' : ''
+    void vscode.window.showInformationMessage(`Rated ${escapeIcons(name)} ${score.n}/5.${reward}`)
+    this.init.host.refreshSnapshot(true)
+  }
+
   /** Copies the bundle CID when known (installed adapters, CID manifests), else the manifest's content hash. */
   async copyCid (target: unknown): Promise<string | undefined> {
     const installed = typeof target === 'object' && target !== null && (target as Partial<AdapterTreeNode>).type === 'installed'
@@ -364,7 +399,8 @@ export function detailsMarkdown (r: AdapterResult): string {
     `| Base model | ${md(r.baseModel)} |`,
     `| Specializations | ${md(r.specializations.join(', '))} |`,
     `| Price | ${formatPrice(r.price)} |`,
-    `| Rating | ${r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : 'not rated'} |`,
+    `| Rating | ${r.verified?.rating !== undefined ? `★ ${r.verified.rating.toFixed(1)}, verified (${r.verified.ratings} paying rater${r.verified.ratings === 1 ? '' : 's'})` : 'no verified ratings'}${r.rating !== undefined ? ` · publisher claims ★ ${r.rating.toFixed(1)} (self-reported)` : ''} |`,
+    `| Downloads | ${r.verified !== undefined ? `${r.verified.downloads} paid (ledger receipts)` : 'unknown'}${r.downloads > 0 ? ` · publisher claims ${r.downloads} (self-reported)` : ''} |`,
     r.similarity > 0 ? `| Similarity to your query | ${formatSimilarity(r.similarity)} |` : undefined,
     `| Hosted by | ${hosts} ${hosts === 1 ? 'peer' : 'peers'}${r.location === 'local' ? ' (including this node)' : ''} |`,
     `| CID | ${md(r.contentHash)} |`,

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode'
 import { errorMessage, type MeshNode } from '../node'
 import { escapeIcons } from './peer-text'
-import { formatPrice, formatSimilarity, fromNetwork, hostCount, searchAdapters, type AdapterResult } from './search'
+import { formatPrice, formatRating, formatSimilarity, fromNetwork, hostCount, searchAdapters, type AdapterResult } from './search'
 import type { SearchSettings } from './settings'
 
 /** Typing pauses this long before a search runs. */
@@ -24,7 +24,7 @@ export function toPick (r: AdapterResult): AdapterPick {
   return {
     // Peer text: QuickPick renders `$(icon)` syntax, so it is shown literally.
     label: escapeIcons(r.name),
-    description: [formatSimilarity(r.similarity), r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : undefined, formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · '),
+    description: [formatSimilarity(r.similarity), formatRating(r), formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · '),
     detail: `${escapeIcons(r.specializations.slice(0, 6).join(', '))}${fromNetwork(r) ? ' · from the network' : ''}`,
     // The list is ranked by meaning, not by VS Code's fuzzy match on the typed text.
     alwaysShow: true,

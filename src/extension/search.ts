@@ -49,6 +49,15 @@ export function formatSimilarity (s: number): string {
   return `${Math.round(s * 100)}%`
 }
 
+/**
+ * The rating shown for a result: the proven one (reviews backed by paid download receipts) when there is
+ * one, else the publisher's own number marked as its claim; undefined when neither exists.
+ */
+export function formatRating (r: Pick<AdapterResult, 'rating' | 'verified'>): string | undefined {
+  if (r.verified?.rating !== undefined) return `★ ${r.verified.rating.toFixed(1)} verified`
+  return r.rating !== undefined ? `★ ${r.rating.toFixed(1)} self-reported` : undefined
+}
+
 export function formatPrice (price: number): string {
   return price === 0 ? 'free' : `${price} ${price === 1 ? 'token' : 'tokens'}`
 }

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode'
 import type { NodeHost } from './node-host'
 import { installedView, type InstalledView } from './content'
-import { formatPrice, hostCount, type AdapterResult } from './search'
+import { formatPrice, formatRating, hostCount, type AdapterResult } from './search'
 import { errorMessage, resultFromHit } from '../node'
 import { escapeMarkdown, escapeMarkdownParagraphs } from './peer-text'
 
@@ -98,14 +98,14 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
   mine (): AdapterResult[] {
     const node = this.host.node
     if (node === undefined) return []
-    return node.catalog.list('local').filter(h => h.manifest.publisher === node.catalog.publisher).map(resultFromHit)
+    return node.catalog.list('local').filter(h => h.manifest.publisher === node.catalog.publisher).map(h => node.verified(resultFromHit(h)))
   }
 
   /** The newest adapters learned from peers (gossip, search answers): the first page the tree shows. */
   discovered (): AdapterResult[] {
     const node = this.host.node
     if (node === undefined) return []
-    return node.catalog.list('remote', { limit: MAX_GROUP_ITEMS }).map(resultFromHit)
+    return node.catalog.list('remote', { limit: MAX_GROUP_ITEMS }).map(h => node.verified(resultFromHit(h)))
   }
 
   /** Adapters installed into the open workspace folders, or a line saying why none can be. */
@@ -121,7 +121,7 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
         for (const entry of await content.listInstalled(folder.uri.fsPath)) {
           const item = installedView(entry)
           const hit = node.catalog.list('local').find(h => h.manifest.id === item.id || h.manifest.contentHash === item.cid)
-          out.push({ type: 'installed', item, folder, result: hit !== undefined ? resultFromHit(hit) : undefined })
+          out.push({ type: 'installed', item, folder, result: hit !== undefined ? node.verified(resultFromHit(hit)) : undefined })
         }
       } catch (err) {
         out.push({ type: 'info', label: `${folder.name}: cannot read installed adapters`, tooltip: errorMessage(err) })
@@ -140,7 +140,7 @@ function adapterItem (r: AdapterResult, group: AdapterGroup): vscode.TreeItem {
   const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None)
   item.id = `${group}:${r.key}`
   const hosts = hostCount(r)
-  item.description = [r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : undefined, formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · ')
+  item.description = [formatRating(r), formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · ')
   // Peer text, escaped; no icons, no HTML, no trusted (command) links.
   const md = new vscode.MarkdownString(undefined, false)
   md.supportHtml = false

@@ -7,12 +7,16 @@ import { ledgerFeature } from './economy'
 import { gossip } from './gossip'
 import { contentFeature } from './content'
 import { flood } from './flood'
+import { socialFeature, type SocialLedger } from './social'
+import type { LedgerFeature } from './economy/ledger-feature'
 
 export interface FeatureOptions {
   /** Seconds between catalog gossip rounds; 0 disables the timer. @default 30 */
   gossipIntervalSeconds?: number
   /** Exchange catalogs with neighbours; off, peers find this node's adapters by network search only. @default true */
   gossip?: boolean
+  /** Seconds between social pull rounds (posts also spread on their topic at once); 0 disables the timer. @default 30 */
+  socialIntervalSeconds?: number
 }
 
 export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
@@ -22,6 +26,23 @@ export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
     ...(options.gossip === false ? [] : [gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 })]),
     flood(),
     contentFeature({ payments: ledger }),
-    ledger
+    ledger,
+    // Tips and receipt-backed ratings read and write the ledger through this narrow view (no social → economy import).
+    socialFeature({ ledger: ledgerForSocial(ledger), intervalMs: (options.socialIntervalSeconds ?? 30) * 1000 })
   ]
+}
+
+/** The ledger feature as the social layer sees it; each member throws while the ledger is not running. */
+export function ledgerForSocial (l: LedgerFeature): SocialLedger {
+  return {
+    get account () { return l.account },
+    send: async (to, units, memo, options) => await l.send(to, units, memo, options),
+    * blocks () {
+      const ledger = l.ledger
+      for (const account of ledger.accounts()) yield * ledger.chain(account)
+    },
+    onBlock: fn => l.ledger.on('block', e => fn(e.detail)),
+    reputation: account => l.ledger.reputation(account),
+    claimRatingReward: async (receipt, score, options) => await l.ledger.claimRatingReward(receipt, score, options)
+  }
 }

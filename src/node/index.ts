@@ -31,6 +31,8 @@ export { defaultDataDir } from './identity/data-dir'
 export { parseTokens, formatTokens } from './ledger/amount'
 export type { HistoryEntry } from './ledger/ledger'
 export type { AccountSummary, VerifyReport, WalletApi, WalletBalance, WalletStats } from './economy/wallet'
+export type { SocialApi, PostView, RateResult, SocialStatus, VerifiedMetrics } from './social'
+export { MAX_TEXT_CHARS as MAX_POST_CHARS } from './social/constants'
 
 // The local HTTP API (the wire edge) and its client.
 export { ApiServer, type ApiInfo } from './api/server'

@@ -34,8 +34,9 @@ import { ContentFeature } from './content/feature'
 import type { ContentApi } from './content/api'
 import { LedgerFeature } from './economy/ledger-feature'
 import type { WalletApi } from './economy/wallet'
+import { SocialService, type SocialApi } from './social/service'
 import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
-import type { SearchUpdate } from './search/view'
+import type { AdapterResult, SearchUpdate } from './search/view'
 import type { FloodSearchOptions } from './flood/engine'
 
 /** How long a misbehaving peer is refused. */
@@ -172,6 +173,22 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   /** The token wallet (balance, stats, history, send, verify), when this node runs the ledger. */
   get wallet (): WalletApi | undefined { return this.started(LedgerFeature) }
 
+  /** Posts, replies, tips and receipt-backed ratings (`social` CLI, Community page), when this node runs it. */
+  get social (): SocialApi | undefined { return this.started(SocialService) }
+
+  /** The sentence embedder the catalog uses (the social layer embeds posts with it too). */
+  get embedder (): Embedder {
+    const e = this.init.embedder ?? this.ownEmbedder
+    if (e === undefined) throw new NodeNotStartedError('The mesh node is not running: start it first')
+    return e
+  }
+
+  /** The adapter (`<publisher>/<id>` and name) of a bundle CID this node hosts (published or installed). */
+  adapterOf (contentId: string): { key: string, name: string } | undefined {
+    const m = this.started(ContentFeature)?.hosted.get(contentId)?.manifest
+    return m === undefined ? undefined : { key: `${m.publisher}/${m.id}`, name: m.name }
+  }
+
   /**
    * An adapter's name by content id: a bundle CID this node hosts, or a local manifest's content hash.
    * The ledger names the top earning adapter in its stats with it (so the economy needs no content import).
@@ -186,12 +203,25 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
    * runs, de-duplicated. Every consumer (API route, CLI, QuickPick, marketplace panel) goes through here.
    */
   search (query: SearchQuery, options: SearchOptions = {}): AsyncIterable<SearchUpdate> {
-    return search({ catalog: this.catalog, network: this.flood }, query, options)
+    return this.withVerified(search({ catalog: this.catalog, network: this.flood }, query, options))
+  }
+
+  /**
+   * Adds the proven figures (receipt-backed ratings and paid downloads, from the social layer) to each
+   * result; the manifest's own `rating`/`downloads` stay as the publisher's self-reported claim.
+   */
+  verified<T extends AdapterResult> (r: T): T {
+    const social = this.started(SocialService)
+    return social === undefined ? r : { ...r, verified: social.metrics(r.key) }
+  }
+
+  private async * withVerified (updates: AsyncIterable<SearchUpdate>): AsyncIterable<SearchUpdate> {
+    for await (const u of updates) yield u.type === 'done' ? u : { ...u, results: u.results.map(r => this.verified(r)) }
   }
 
   /** Extends a network search (running, or finished in the last 10 minutes) with more hops or patience. */
   continueSearch (searchId: string, options: FloodSearchOptions & Pick<SearchOptions, 'onProgress'> = {}): AsyncIterable<SearchUpdate> {
-    return continueSearch(this.flood, searchId, options)
+    return this.withVerified(continueSearch(this.flood, searchId, options))
   }
 
   /** Features started on this node, in start order. */

@@ -211,7 +211,8 @@ test('search: local results first, then a far node\'s adapter that only the floo
     assert.equal(final.results[0].id, CARILLON.id, 'the most similar result ranks first')
     assert.equal(new Set(final.results.map(r => r.key)).size, final.results.length, 'no key twice')
     const pick = toPick(hit)
-    assert.match(pick.description ?? '', /^\d+% · ★ 4\.2 · 3 tokens · 1 peer$/)
+    // The manifest's 4.2 is the publisher's own claim: marked as such, never shown as a plain rating.
+    assert.match(pick.description ?? '', /^\d+% · ★ 4\.2 self-reported · 3 tokens · 1 peer$/)
     assert.match(pick.detail ?? '', /from the network/)
     assert.equal(pick.alwaysShow, true)
   } finally {

@@ -5,12 +5,14 @@ import type { ConnectionState, MeshClient, MeshStatusView } from './protocol'
 import type { MarketplacePage, MarketState } from './marketplace-page'
 import type { MeshPage } from './mesh-page'
 import type { WalletPage } from './wallet-page'
+import type { CommunityPage } from './community-page'
 import { errorText } from './format'
 import './marketplace-page'
 import './mesh-page'
 import './wallet-page'
+import './community-page'
 
-const PAGES = ['marketplace', 'wallet', 'mesh'] as const
+const PAGES = ['marketplace', 'wallet', 'mesh', 'community'] as const
 type Page = typeof PAGES[number]
 
 /** What survives the webview being hidden (VS Code drops hidden webviews' pages; getState/setState keep this). */
@@ -57,9 +59,13 @@ export class ContinuumApp extends LitElement {
   private market (): MarketplacePage | null { return this.querySelector('cm-marketplace') }
   private mesh (): MeshPage | null { return this.querySelector('cm-mesh') }
   private walletPage (): WalletPage | null { return this.querySelector('cm-wallet') }
+  private community (): CommunityPage | null { return this.querySelector('cm-community') }
 
   private refreshAll (): void {
-    void this.refreshStatus().then(() => { if (this.page === 'wallet') void this.walletPage()?.refresh() })
+    void this.refreshStatus().then(() => {
+      if (this.page === 'wallet') void this.walletPage()?.refresh()
+      if (this.page === 'community') void this.community()?.refresh()
+    })
     const mesh = this.mesh()
     if (mesh !== null) void mesh.refreshTopology()
   }
@@ -85,6 +91,7 @@ export class ContinuumApp extends LitElement {
     this.requestUpdate()
     if (page === 'mesh') void this.updateComplete.then(() => { void this.mesh()?.refreshTopology() })
     if (page === 'wallet') void this.updateComplete.then(() => { void this.walletPage()?.refresh() })
+    if (page === 'community') void this.updateComplete.then(() => { void this.community()?.refresh() })
   }
 
   protected override render (): TemplateResult {
@@ -113,6 +120,10 @@ export class ContinuumApp extends LitElement {
         <vscode-tab-panel>
           <cm-mesh .client=${this.client} .status=${this.status}></cm-mesh>
         </vscode-tab-panel>
+        <vscode-tab-header slot="header" id="tab-community">Community</vscode-tab-header>
+        <vscode-tab-panel>
+          <cm-community .client=${this.client} .status=${this.status}></cm-community>
+        </vscode-tab-panel>
       </vscode-tabs>`
   }
 
@@ -125,7 +136,7 @@ export class ContinuumApp extends LitElement {
 
   protected override updated (): void {
     // Pages are plain (non-reactive) elements: pass the new status down and let them re-render.
-    for (const el of [this.market(), this.mesh(), this.walletPage()]) {
+    for (const el of [this.market(), this.mesh(), this.walletPage(), this.community()]) {
       if (el === null) continue
       el.status = this.status
       el.requestUpdate()

@@ -4,7 +4,7 @@ import {
   ClientError, NODE_EVENT_TYPES,
   type ConnectionState, type InstallRequest, type MeshClient, type MeshStatusView, type NodeEvent, type PeerView,
   type ProgressRecord, type PublishRequest, type SearchRecord, type SearchRequest, type TopologyView,
-  type WalletHistoryEntry, type WalletStats, type WalletView
+  type WalletHistoryEntry, type WalletStats, type WalletView, type SocialCall, type SocialResults, socialRoute
 } from './protocol'
 
 const TOKEN_KEY = 'continuum-api-token'
@@ -43,6 +43,14 @@ export class HttpMeshClient implements MeshClient {
       this.getJson<{ entries: WalletHistoryEntry[] }>('/api/wallet/history?limit=50', signal)
     ])
     return { stats, history: history.entries }
+  }
+
+  async social<C extends SocialCall> (call: C, signal?: AbortSignal): Promise<SocialResults[C['action']]> {
+    const r = socialRoute(call)
+    const res = await this.request(r.path, r.method === 'GET'
+      ? { headers: this.headers(false), signal }
+      : { method: 'POST', headers: this.headers(true), body: JSON.stringify(r.body ?? {}), signal })
+    return await res.json() as SocialResults[C['action']]
   }
 
   search (req: SearchRequest, onRecord: (r: SearchRecord) => void, signal?: AbortSignal): Promise<void> {

@@ -1,8 +1,8 @@
 // Marketplace: describe what you are building, watch results stream in (this node first, then peers),
 // open one for its details, install it, or publish your own.
 import { LitElement, html, nothing, type TemplateResult } from 'lit'
-import { installRef, isCid, type AdapterResult, type MeshClient, type MeshStatusView, type ProgressRecord, type SearchRecord } from './protocol'
-import { countOf, errorText, formatBytes, formatNumber, humanise, shortId } from './format'
+import { installRef, isCid, type AdapterResult, type MeshClient, type MeshStatusView, type PostJson, type ProgressRecord, type SearchRecord } from './protocol'
+import { countOf, errorText, formatBytes, formatNumber, formatTokens, humanise, shortId } from './format'
 
 interface SearchState {
   running: boolean
@@ -61,6 +61,17 @@ export class MarketplacePage extends LitElement {
     this.requestUpdate()
   }
 
+  /** Review posts of the selected adapter (the social layer), loaded when it is opened. */
+  private reviews?: { key: string, posts: PostJson[] }
+
+  private async loadReviews (key: string): Promise<void> {
+    if (this.status?.features?.social === undefined) return
+    try {
+      const posts = await this.client.social({ action: 'feed', adapter: key, limit: 20 })
+      if (this.selected?.key === key) { this.reviews = { key, posts }; this.requestUpdate() }
+    } catch { /* the details still show without reviews */ }
+  }
+
   private get contentAvailable (): boolean { return this.status?.features?.content !== undefined }
 
   private sorted (): AdapterResult[] {
@@ -113,7 +124,7 @@ export class MarketplacePage extends LitElement {
   }
 
   private select (r: AdapterResult): void {
-    if (this.selected?.key !== r.key) this.install = undefined
+    if (this.selected?.key !== r.key) { this.install = undefined; this.reviews = undefined; void this.loadReviews(r.key) }
     this.selected = r
     this.requestUpdate()
     this.onStateChange()
@@ -318,8 +329,7 @@ export class MarketplacePage extends LitElement {
         <p class="result-desc">${r.description}</p>
         <div class="result-meta">
           <span>${r.price === 0 ? 'free' : countOf(r.price, 'token')}</span>
-          <span>${r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : 'not rated'}</span>
-          <span>${countOf(r.downloads, 'download')}</span>
+          ${metaRating(r)}
           <span>${hostCount(r)} host${hostCount(r) === 1 ? '' : 's'}</span>
         </div>
       </li>`
@@ -348,10 +358,17 @@ export class MarketplacePage extends LitElement {
             ${r.location === 'local' ? html`<li>this node</li>` : nothing}
             ${r.availableFrom.filter(p => p !== this.status?.peerId).map(p => html`<li class="mono" title=${p}>${shortId(p)}</li>`)}</ul>`}</dd>
           <dt>Price</dt><dd>${r.price === 0 ? 'free' : countOf(r.price, 'token')}</dd>
-          <dt>Rating</dt><dd>${r.rating !== undefined ? `${r.rating.toFixed(1)} / 5` : 'not rated yet'}</dd>
-          <dt>Downloads</dt><dd>${formatNumber(r.downloads)}</dd>
+          <dt>Rating</dt><dd id="details-rating">${r.verified?.rating !== undefined
+            ? html`${r.verified.rating.toFixed(1)} / 5 <span class="ok">verified</span> <span class="note">(${countOf(r.verified.ratings, 'paying rater')})</span>`
+            : 'no verified ratings yet'}${r.rating !== undefined ? html` <span class="note self-reported">· publisher claims ${r.rating.toFixed(1)} (self-reported)</span>` : nothing}</dd>
+          <dt>Downloads</dt><dd id="details-downloads">${r.verified !== undefined ? html`${formatNumber(r.verified.downloads)} <span class="ok">paid, proven by ledger receipts</span>` : 'unknown'}${r.downloads > 0 ? html` <span class="note self-reported">· publisher claims ${formatNumber(r.downloads)} (self-reported)</span>` : nothing}</dd>
           <dt>Similarity</dt><dd>${(r.similarity * 100).toFixed(1)} %</dd>
         </dl>
+        ${this.reviews?.key === r.key ? html`<h3>Reviews and posts</h3>${this.reviews.posts.length === 0
+          ? html`<p class="note" id="no-reviews">No reviews yet.</p>`
+          : html`<ul class="reviews" id="reviews">${this.reviews.posts.map(p => html`<li data-post=${p.id}>
+            ${p.rating !== undefined ? html`★ ${p.rating.score}/5 ${p.rating.verified ? html`<span class="ok">verified</span>` : html`<span class="note">unproven</span>`} · ` : nothing}<span class="mono" title=${p.author}>${shortId(p.author)}</span>: ${p.text}
+            ${p.tips.count > 0 ? html`<span class="note">(${formatTokens(p.tips.total)} tipped)</span>` : nothing}</li>`)}</ul>`}` : nothing}
         <vscode-collapsible title="Manifest">
           <pre class="manifest">${JSON.stringify(r, null, 2)}</pre>
         </vscode-collapsible>
@@ -425,3 +442,11 @@ function describeDone (rec: Record<string, unknown>): string {
 }
 
 customElements.define('cm-marketplace', MarketplacePage)
+
+/** A result's rating and downloads in the list: the proven figures, the publisher's numbers marked as its claim. */
+function metaRating (r: AdapterResult): TemplateResult {
+  const v = r.verified
+  return html`
+    <span class="rating">${v?.rating !== undefined ? `★ ${v.rating.toFixed(1)} verified` : r.rating !== undefined ? html`<span title="The publisher's own claim, not verified">★ ${r.rating.toFixed(1)} self-reported</span>` : 'not rated'}</span>
+    <span class="downloads">${v !== undefined ? countOf(v.downloads, 'paid download') : html`<span title="The publisher's own claim, not verified">${countOf(r.downloads, 'download')} self-reported</span>`}</span>`
+}

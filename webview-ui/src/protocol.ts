@@ -2,7 +2,7 @@
 // Results, search updates, status, peers and topology are the node's own types (`import type` through
 // src/node/index.ts, erased from the bundle); the install reference and the CID test are the node's one
 // dependency-free implementation (src/node/search/view.ts), bundled into the page.
-import type { BootstrapReport, HistoryEntry, LogRecord, MeshStatus, PeerSummary, SearchUpdate, Topology } from '../../src/node'
+import type { BootstrapReport, HistoryEntry, LogRecord, MeshStatus, PeerSummary, PostView, SearchUpdate, Topology, VerifiedMetrics } from '../../src/node'
 
 export type { AdapterResult } from '../../src/node'
 export { installRef, isCid } from '../../src/node/search/view'
@@ -74,6 +74,51 @@ export type WalletHistoryEntry = HistoryEntry
 
 export interface WalletView { stats: WalletStats, history: WalletHistoryEntry[] }
 
+/** A post as the social routes send it: the node's PostView, its tip total in tokens. */
+export type PostJson = PostView
+
+/** What the Community page (and the adapter details) ask of the social layer: one request, by action. */
+export type SocialCall =
+  | { action: 'feed', following?: boolean, adapter?: string, limit?: number }
+  | { action: 'search', query: string, limit?: number }
+  | { action: 'post', text: string, replyTo?: string, adapters?: string[] }
+  | { action: 'tip', post: string, amount: number, message?: string }
+  | { action: 'follow' | 'mute', peer: string, on: boolean }
+  | { action: 'following' }
+  | { action: 'metrics', key: string }
+
+/** What each social action answers. */
+export interface SocialResults {
+  feed: PostJson[]
+  search: PostJson[]
+  post: PostJson
+  tip: { post: PostJson, amount: number, balance: number }
+  follow: { follow: string[], mute: string[] }
+  mute: { follow: string[], mute: string[] }
+  following: { follow: string[], mute: string[] }
+  metrics: VerifiedMetrics & { key: string }
+}
+export type SocialResult = SocialResults[keyof SocialResults]
+
+/** The social routes each action calls (the same over HTTP and through the extension host's Router). */
+export function socialRoute (c: SocialCall): { method: 'GET' | 'POST', path: string, body?: unknown } {
+  switch (c.action) {
+    case 'feed': {
+      const q = new URLSearchParams()
+      if (c.following === true) q.set('following', '1')
+      if (c.adapter !== undefined) q.set('adapter', c.adapter)
+      if (c.limit !== undefined) q.set('limit', String(c.limit))
+      return { method: 'GET', path: `/api/social/feed?${q.toString()}` }
+    }
+    case 'search': return { method: 'POST', path: '/api/social/search', body: { query: c.query, ...(c.limit !== undefined ? { limit: c.limit } : {}) } }
+    case 'post': return { method: 'POST', path: '/api/social/post', body: { text: c.text, ...(c.replyTo !== undefined ? { replyTo: c.replyTo } : {}), ...(c.adapters !== undefined ? { adapters: c.adapters } : {}) } }
+    case 'tip': return { method: 'POST', path: '/api/social/tip', body: { post: c.post, amount: c.amount, ...(c.message !== undefined && c.message !== '' ? { message: c.message } : {}) } }
+    case 'follow': case 'mute': return { method: 'POST', path: `/api/social/${c.action}`, body: { peer: c.peer, on: c.on } }
+    case 'following': return { method: 'GET', path: '/api/social/following' }
+    case 'metrics': return { method: 'GET', path: `/api/genome/metrics?key=${encodeURIComponent(c.key)}` }
+  }
+}
+
 /** The connection to the node, as the page shows it. */
 export type ConnectionState =
   | { state: 'connecting' }
@@ -93,6 +138,8 @@ export interface MeshClient {
   publish(req: PublishRequest, onRecord: (r: ProgressRecord) => void, signal?: AbortSignal): Promise<void>
   /** Wallet figures and recent history when the ledger feature runs. */
   wallet(signal?: AbortSignal): Promise<WalletView>
+  /** The social layer (Community page, reviews in the adapter details), when the node runs it. */
+  social<C extends SocialCall>(call: C, signal?: AbortSignal): Promise<SocialResults[C['action']]>
   /** Subscribes to live events; returns the unsubscribe function. */
   onEvent(listener: (e: NodeEvent) => void): () => void
   onConnection(listener: (s: ConnectionState) => void): () => void
@@ -119,6 +166,7 @@ export interface RequestMap {
   peers: { params: undefined, result: PeerView[], record: never }
   topology: { params: undefined, result: TopologyView, record: never }
   wallet: { params: undefined, result: WalletView, record: never }
+  social: { params: SocialCall, result: SocialResult, record: never }
   pickFolder: { params: undefined, result: { path: string } | null, record: never }
   search: { params: SearchRequest, result: undefined, record: SearchRecord }
   install: { params: InstallRequest, result: undefined, record: ProgressRecord }

@@ -4,7 +4,7 @@ import {
   ClientError,
   type ConnectionState, type HostMessage, type InstallRequest, type MeshClient, type MeshStatusView, type NodeEvent,
   type PeerView, type ProgressRecord, type PublishRequest, type RequestMap, type RequestMessage, type RequestMethod,
-  type SearchRecord, type SearchRequest, type TopologyView, type WalletView, type WebviewMessage
+  type SearchRecord, type SearchRequest, type TopologyView, type WalletView, type WebviewMessage, type SocialCall, type SocialResults
 } from './protocol'
 
 export interface VsCodeApi {
@@ -32,6 +32,9 @@ export class WebviewMeshClient implements MeshClient {
   peers (signal?: AbortSignal): Promise<PeerView[]> { return this.call('peers', undefined, undefined, signal) }
   topology (signal?: AbortSignal): Promise<TopologyView> { return this.call('topology', undefined, undefined, signal) }
   wallet (signal?: AbortSignal): Promise<WalletView> { return this.call('wallet', undefined, undefined, signal) }
+  async social<C extends SocialCall> (call: C, signal?: AbortSignal): Promise<SocialResults[C['action']]> {
+    return await this.call('social', call, undefined, signal) as SocialResults[C['action']]
+  }
 
   async search (req: SearchRequest, onRecord: (r: SearchRecord) => void, signal?: AbortSignal): Promise<void> {
     await this.call('search', req, onRecord, signal)

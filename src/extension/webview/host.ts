@@ -72,6 +72,18 @@ const SearchParams = z.strictObject({
 const InstallParams = z.strictObject({ ref: z.string().min(1).max(300), folder: z.string().min(1).max(4096).optional(), maxPrice: z.number().min(0).max(1e9).optional() })
 const PublishParams = z.strictObject({ path: z.string().min(1).max(4096), price: z.number().int().min(0).max(1e9).optional() })
 
+const PostId = z.string().regex(/^[0-9a-f]{64}$/)
+const PeerId = z.string().min(1).max(128)
+const SocialParams = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('feed'), following: z.boolean().optional(), adapter: z.string().min(1).max(300).optional(), limit: z.number().int().min(1).max(1_000).optional() }),
+  z.strictObject({ action: z.literal('search'), query: z.string().min(1).max(1_000), limit: z.number().int().min(1).max(100).optional() }),
+  z.strictObject({ action: z.literal('post'), text: z.string().min(1).max(4_000), replyTo: PostId.optional(), adapters: z.array(z.string().min(1).max(300)).max(4).optional() }),
+  z.strictObject({ action: z.literal('tip'), post: PostId, amount: z.number().positive().max(1e9), message: z.string().max(200).optional() }),
+  z.strictObject({ action: z.enum(['follow', 'mute']), peer: PeerId, on: z.boolean() }),
+  z.strictObject({ action: z.literal('following') }),
+  z.strictObject({ action: z.literal('metrics'), key: z.string().min(3).max(300) })
+])
+
 const Simple = z.strictObject({ type: z.literal('request'), id, method: z.enum(['status', 'peers', 'topology', 'wallet', 'pickFolder']) })
 const BY_METHOD: Record<string, z.ZodType> = {
   status: Simple,
@@ -81,7 +93,8 @@ const BY_METHOD: Record<string, z.ZodType> = {
   pickFolder: Simple,
   search: z.strictObject({ type: z.literal('request'), id, method: z.literal('search'), params: SearchParams }),
   install: z.strictObject({ type: z.literal('request'), id, method: z.literal('install'), params: InstallParams }),
-  publish: z.strictObject({ type: z.literal('request'), id, method: z.literal('publish'), params: PublishParams })
+  publish: z.strictObject({ type: z.literal('request'), id, method: z.literal('publish'), params: PublishParams }),
+  social: z.strictObject({ type: z.literal('request'), id, method: z.literal('social'), params: SocialParams })
 }
 const Ready = z.strictObject({ type: z.literal('ready') })
 const Cancel = z.strictObject({ type: z.literal('cancel'), id })

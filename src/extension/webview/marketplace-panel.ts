@@ -6,8 +6,9 @@
 import * as vscode from 'vscode'
 import { Router, registerNodeRoutes, type MeshNode, type MeshNodeEvents } from '../../node'
 import type {
-  HostMessage, InstallRequest, NodeEvent, ProgressRecord, PublishRequest, RequestMap, RequestMessage, RequestMethod, WalletView
+  HostMessage, InstallRequest, NodeEvent, ProgressRecord, PublishRequest, RequestMap, RequestMessage, RequestMethod, SocialCall, SocialResult, WalletView
 } from '../../../webview-ui/src/protocol'
+import { socialRoute } from '../../../webview-ui/src/protocol'
 import { createNonce, parseWebviewMessage, webviewHtml, WEBVIEW_BUNDLE_DIR } from './host'
 import { requireContent } from '../content'
 import { confirmPrice } from '../commands'
@@ -116,6 +117,7 @@ class MarketplacePanel {
         await api('POST', '/api/search', { query, k, network, timeoutMs, hops })
         return undefined
       }
+      case 'social': return await this.social(m.params, api)
       case 'install': await this.install(m.params, signal, write); return undefined
       case 'publish': await this.publish(m.params, signal, write); return undefined
     }
@@ -141,6 +143,24 @@ class MarketplacePanel {
     const content = requireContent(this.node, 'Publishing an adapter')
     const result = await content.publish(req.path, { price: req.price, signal, onProgress: p => write({ type: 'progress', ...p }) })
     write({ type: 'done', cid: result.cid, name: result.manifest.name, version: result.manifest.version })
+  }
+
+  /**
+   * The Community page's calls, through the same social routes as over HTTP. A tip spends tokens: the page
+   * cannot spend on the user's behalf, so VS Code asks first, in a modal naming the amount.
+   */
+  private async social (call: SocialCall, api: <T>(method: 'GET' | 'POST', target: string, body?: unknown) => Promise<T>): Promise<SocialResult> {
+    if (call.action === 'tip') {
+      const ok = await vscode.window.showWarningMessage(`Tip ${call.amount} token${call.amount === 1 ? '' : 's'} to this post's author? The ledger send cannot be undone.`, { modal: true }, 'Tip')
+      if (ok !== 'Tip') throw new Error('Tip cancelled: the amount was not accepted')
+    }
+    const r = socialRoute(call)
+    try {
+      return await api<SocialResult>(r.method, r.path, r.body)
+    } catch (err) {
+      if ((err as Error).name === 'NotFoundError') throw new Error('The community is not available: this node does not run the social layer', { cause: err })
+      throw err
+    }
   }
 
   /** The wallet page's figures: `GET /api/wallet/stats` and the last 50 history entries, as over HTTP. */

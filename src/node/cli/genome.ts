@@ -7,6 +7,7 @@ import { clientFor, printJson } from './program'
 import { UsageError } from './errors'
 import type { AdapterResult, ApiClient, SearchUpdate } from '..'
 import { printInstalled } from './content'
+import { registerRateCommand } from './social'
 
 /** `genome import` exit code when some lines or folders were skipped but others imported. */
 export const IMPORT_PARTIAL_EXIT_CODE = 2
@@ -37,7 +38,7 @@ export function formatResults (res: SearchResponse): string {
   if (res.results.length === 0) return loading !== undefined ? `No adapters match "${res.query}" yet: ${loading}.` : `No adapters match "${res.query}" in the local catalog.`
   const lines = res.results.map((r, i) => {
     const where = r.location === 'local' ? 'local' : `remote, ${r.availableFrom.length} peer${r.availableFrom.length === 1 ? '' : 's'}`
-    const extras = [`${where}`, r.price > 0 ? `${r.price} token${r.price === 1 ? '' : 's'}` : 'free', ...(r.rating !== undefined ? [`★ ${r.rating.toFixed(1)}`] : [])]
+    const extras = [`${where}`, r.price > 0 ? `${r.price} token${r.price === 1 ? '' : 's'}` : 'free', ...metricsText(r)]
     return `${String(i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${extras.join(', ')}]\n    ├─ Specializations: ${r.specializations.slice(0, 5).join(', ')}\n    └─ ${truncate(r.description, 110)}`
   })
   const notes = [`${res.results.length} result${res.results.length === 1 ? '' : 's'} in ${res.elapsedMs.toFixed(0)} ms`]
@@ -45,6 +46,19 @@ export function formatResults (res: SearchResponse): string {
   if (res.truncated) notes.push('note: the query was longer than the model window (256 word pieces); only its start was used')
   if (loading !== undefined) notes.push(`note: ${loading}`)
   return [...lines, '', ...notes].join('\n')
+}
+
+/**
+ * Ratings and downloads as shown: the proven figures (receipt-backed reviews, paid downloads) when the node
+ * has any, and the manifest's own numbers only marked as the publisher's claim.
+ */
+export function metricsText (r: Pick<AdapterResult, 'rating' | 'downloads' | 'verified'>): string[] {
+  const out: string[] = []
+  const v = r.verified
+  if (v?.rating !== undefined) out.push(`★ ${v.rating.toFixed(1)} verified (${v.ratings} rating${v.ratings === 1 ? '' : 's'})`)
+  if (v !== undefined && v.downloads > 0) out.push(`${v.downloads} paid download${v.downloads === 1 ? '' : 's'}`)
+  if (v?.rating === undefined && r.rating !== undefined) out.push(`★ ${r.rating.toFixed(1)} self-reported`)
+  return out
 }
 
 function truncate (s: string, n: number): string { return s.length > n ? s.slice(0, n - 1) + '…' : s }
@@ -198,6 +212,8 @@ export function registerGenomeCommands (program: Command): void {
         process.exitCode = IMPORT_PARTIAL_EXIT_CODE
       }
     })
+
+  registerRateCommand(genome)
 
   genome.command('list')
     .description('adapters in the catalog')

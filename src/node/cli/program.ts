@@ -9,6 +9,7 @@ import { runNodeForeground } from './node-start'
 import { registerGenomeCommands } from './genome'
 import { registerContentCommands } from './content'
 import { registerWalletCommands } from './wallet'
+import { registerSocialCommands } from './social'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
@@ -123,5 +124,6 @@ export function buildProgram (): Command {
   registerGenomeCommands(program)
   registerContentCommands(program)
   registerWalletCommands(program)
+  registerSocialCommands(program)
   return program
 }

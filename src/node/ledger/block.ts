@@ -134,6 +134,19 @@ export function verifyReceipt (receipt: Receipt): boolean {
   return verifySig(receiptSigner(receipt), RECEIPT_SIG_DOMAIN, receiptHash(receipt), receipt.sig)
 }
 
+/**
+ * Signs a sha-256 digest under a domain, as blocks and receipts are signed: for other signed objects of an
+ * account (social posts, ratings), so there is one signing scheme and one verifier.
+ */
+export async function signDigest (signer: Signer, domain: string, hashHex: string): Promise<string> {
+  return Buffer.from(await signer.sign(signingBytes(domain, hashHex))).toString('base64url')
+}
+
+/** True when `sig` is `account`'s Ed25519 signature over (domain, digest). */
+export function verifyDigest (account: string, domain: string, hashHex: string, sig: string): boolean {
+  return verifySig(account, domain, hashHex, sig)
+}
+
 /** Wire and file encoding of a block: its canonical JSON (hash and sig included), UTF-8. */
 export function encodeBlock (block: Block): Uint8Array {
   return canonicalBytes(block)

@@ -102,13 +102,13 @@ export {
 } from './validate'
 export type { ChainState, RejectReason, ValidationContext, Verdict } from './validate'
 export {
-  createSigner, sealBlock, blockBody, computeBlockHash, checkBlockIntegrity, signReceipt, verifyReceipt, receiptHash, receiptSigner,
+  createSigner, sealBlock, signDigest, verifyDigest, blockBody, computeBlockHash, checkBlockIntegrity, signReceipt, verifyReceipt, receiptHash, receiptSigner,
   encodeBlock, decodeBlock, parseBlock, isAccountId, clearSignatureCache, type Signer, type ParseResult
 } from './block'
 export { solveJoinPow, verifyJoinPow, joinPowDigest, leadingZeroBits, type JoinPow, type SolveJoinPowOptions } from './pow'
 export { reputationScore, type ReputationInputs } from './reputation'
 export { tokens, parseTokens, formatTokens, isAmount } from './amount'
-export { canonicalJson, sha256Hex } from './canonical'
+export { canonicalJson, canonicalBytes, sha256Hex } from './canonical'
 export * from './schema'
 export * from './errors'
 export * from './constants'

@@ -16,8 +16,16 @@ export interface AdapterResult {
   capabilities: string[]
   domain?: string
   price: number
+  /** The publisher's own claim in its manifest (self-reported: anyone can claim 5.0); see `verified`. */
   rating?: number
+  /** The publisher's own claim in its manifest (self-reported); see `verified`. */
   downloads: number
+  /**
+   * What others proved: reputation-weighted rating of reviews backed by paid download receipts (one vote per
+   * paying account), their count, and accounts whose ledger chains hold a paid download. Set when the node
+   * runs the social layer.
+   */
+  verified?: { rating?: number, ratings: number, downloads: number }
   /** Content address (CID or sha256) of the adapter's files. */
   contentHash: string
   publisher: string

@@ -80,6 +80,6 @@ export function registerGenomeRoutes (api: RouteRegistry, node: MeshNode): void 
   api.route('GET', '/api/genome/list', req => {
     const loc = req.url.searchParams.get('location')
     if (loc !== null && loc !== 'local' && loc !== 'remote') throw new BadRequestError('location must be local or remote')
-    return node.catalog.list(loc ?? undefined).map(h => resultJson(resultFromHit(h)))
+    return node.catalog.list(loc ?? undefined).map(h => resultJson(node.verified(resultFromHit(h))))
   })
 }

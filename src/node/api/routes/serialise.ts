@@ -20,6 +20,7 @@ export function resultJson (r: AdapterResult): Record<string, unknown> {
     price: r.price,
     rating: r.rating,
     downloads: r.downloads,
+    ...(r.verified !== undefined ? { verified: r.verified } : {}),
     contentHash: r.contentHash,
     publisher: r.publisher,
     similarity: round(r.similarity),
