@@ -31,3 +31,6 @@ export const WEIGHTED_VECTOR_SHARE = 0.7
 
 /** Longest id accepted. */
 export const MAX_ID_LENGTH = 512
+
+/** Entries added to the keyword index per background slice after open (a few ms each). */
+export const KEYWORD_BUILD_SLICE = 2000

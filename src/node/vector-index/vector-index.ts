@@ -6,7 +6,7 @@ import { lockDirectory, openAppendLog, type AppendLog, type AppendLogRecovery, t
 import { decodeRecord, encodeDelete, encodeHeader, encodeUpsert, FORMAT, OP_DELETE, OP_HEADER, OP_UPSERT, type EntryMeta } from './codec'
 import {
   COMPACT_MIN_GARBAGE, COMPACT_RATIO, DEFAULT_DIMENSIONS, DEFAULT_REMOTE_CAPACITY, FUSION_CANDIDATES, INITIAL_CAPACITY,
-  LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K, WEIGHTED_VECTOR_SHARE
+  KEYWORD_BUILD_SLICE, LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K, WEIGHTED_VECTOR_SHARE
 } from './constants'
 import { IndexClosedError, InvalidEntryError, VectorDimensionError } from './errors'
 import { TopK } from './heap'
@@ -140,7 +140,11 @@ class VectorIndexImpl implements VectorIndex {
   /** Remote ids, least recently used first (a Map keeps insertion order; touch = delete + set). */
   private readonly lru = new Map<string, true>()
   private remotes = 0
-  private keyword: KeywordIndex | null = null
+  private readonly keyword = new KeywordIndex()
+  /** Ids replayed at open whose text is not yet in the keyword index (indexed in the background). */
+  private keywordBacklog: string[] = []
+  private keywordTimer: NodeJS.Timeout | null = null
+  private replaying = false
   private readonly fusion: Fusion
   private readonly compactRatio: number
   private compacting: Promise<void> | null = null
@@ -166,6 +170,21 @@ class VectorIndexImpl implements VectorIndex {
   /** Applies the log's records; returns the ids evicted because the cap is now lower than when they were written. */
   replay (records: Uint8Array[]): string[] {
     const scratch = new Float32Array(this.dimensions)
+    this.replaying = true
+    try {
+      this.replayRecords(records, scratch)
+    } finally {
+      this.replaying = false
+    }
+    // Keyword postings are built after open, in slices between other work, so opening stays fast and the
+    // first text query only finishes what is left (instead of building a whole index on the spot).
+    this.keywordBacklog = this.ids.slice(0, this.n).reverse()
+    this.scheduleKeywordBuild()
+    // Replay applies the same cap (evictions were logged as deletes, but the cap may have been lowered).
+    return this.evict()
+  }
+
+  private replayRecords (records: Uint8Array[], scratch: Float32Array): void {
     for (const rec of records) {
       const r = decodeRecord(rec, this.dimensions, scratch)
       if (r.op === OP_HEADER) {
@@ -177,8 +196,26 @@ class VectorIndexImpl implements VectorIndex {
         this.remove(r.id)
       }
     }
-    // Replay applies the same cap (evictions were logged as deletes, but the cap may have been lowered).
-    return this.evict()
+  }
+
+  private scheduleKeywordBuild (): void {
+    if (this.keywordTimer != null || this.keywordBacklog.length === 0 || this.closed) return
+    this.keywordTimer = setTimeout(() => {
+      this.keywordTimer = null
+      this.indexBacklog(KEYWORD_BUILD_SLICE)
+      this.scheduleKeywordBuild()
+    }, 0)
+    this.keywordTimer.unref()
+  }
+
+  /** Indexes up to `max` backlog entries (their current text; entries upserted since open are already in). */
+  private indexBacklog (max: number): void {
+    const backlog = this.keywordBacklog
+    for (let i = 0; i < max && backlog.length > 0; i++) {
+      const id = backlog.pop()!
+      const slot = this.slotOf.get(id)
+      if (slot != null && !this.keyword.has(id)) this.keyword.set(id, this.textOf(slot))
+    }
   }
 
   // ---- writes -------------------------------------------------------------------------------------------
@@ -302,7 +339,7 @@ class VectorIndexImpl implements VectorIndex {
       this.remotes++
       this.lru.set(meta.id, true)
     }
-    this.keyword?.set(meta.id, meta.text ?? '')
+    if (!this.replaying) this.keyword.set(meta.id, meta.text ?? '')
   }
 
   /** Removes an entry from memory, moving the last row into its slot so rows stay dense. */
@@ -328,7 +365,7 @@ class VectorIndexImpl implements VectorIndex {
     this.n = last
     this.slotOf.delete(id)
     this.lru.delete(id)
-    this.keyword?.remove(id)
+    this.keyword.remove(id)
     return true
   }
 
@@ -463,12 +500,7 @@ class VectorIndexImpl implements VectorIndex {
   }
 
   private keywords (): KeywordIndex {
-    if (this.keyword == null) {
-      // Built on first use: opening a large index should not pay for it when nobody searches by text.
-      const kw = new KeywordIndex()
-      for (let s = 0; s < this.n; s++) kw.set(this.ids[s], this.textOf(s))
-      this.keyword = kw
-    }
+    if (this.keywordBacklog.length > 0) this.indexBacklog(Infinity)
     return this.keyword
   }
 
@@ -587,6 +619,8 @@ class VectorIndexImpl implements VectorIndex {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.keywordTimer != null) clearTimeout(this.keywordTimer)
+    this.keywordTimer = null
     try {
       await this.compacting?.catch(() => {})
       await this.log.close()
