@@ -50,9 +50,16 @@ const BM25_B = 0.7
 const BM25_D = 0.5
 const PREFIX_WEIGHT = 0.375
 
+/**
+ * Documents holding one term, in ascending document number (numbers are given in insertion order), as one
+ * flat array of (document, occurrences) pairs: a Map per term cost ~100 bytes per entry, and small typed
+ * arrays (most terms are rare) cost more in allocation and GC than they save. Removed documents stay until
+ * the next renumbering and are skipped; `live` is the term's document frequency.
+ */
+interface Posting { pairs: number[], live: number }
+
 export class KeywordIndex {
-  /** term -> (document number -> occurrences). Documents are numbered in insertion order, so a Map's order is ascending. */
-  private readonly postings = new Map<string, Map<number, number>>()
+  private readonly postings = new Map<string, Posting>()
   /** First PREFIX_MIN characters -> indexed terms longer than that, for prefix matching. */
   private readonly byPrefix = new Map<string, Set<string>>()
   private readonly numberOf = new Map<string, number>()
@@ -88,7 +95,7 @@ export class KeywordIndex {
     for (const [t, n] of tf) {
       let p = this.postings.get(t)
       if (p == null) {
-        this.postings.set(t, p = new Map())
+        this.postings.set(t, p = { pairs: [], live: 0 })
         if (t.length > PREFIX_MIN) {
           const key = t.slice(0, PREFIX_MIN)
           let set = this.byPrefix.get(key)
@@ -96,7 +103,8 @@ export class KeywordIndex {
           set.add(t)
         }
       }
-      p.set(doc, n)
+      p.pairs.push(doc, n)
+      p.live++
     }
     this.maybeRenumber()
   }
@@ -109,8 +117,7 @@ export class KeywordIndex {
     this.docs--
     for (const t of terms) {
       const p = this.postings.get(t)!
-      p.delete(doc)
-      if (p.size === 0) {
+      if (--p.live === 0) {
         this.postings.delete(t)
         if (t.length > PREFIX_MIN) this.byPrefix.get(t.slice(0, PREFIX_MIN))?.delete(t)
       }
@@ -134,10 +141,16 @@ export class KeywordIndex {
       ids.push(id)
       terms.push(this.terms[d]!)
     }
-    for (const [t, p] of this.postings) {
-      const q = new Map<number, number>()
-      for (const [d, n] of p) q.set(renumber[d], n)
-      this.postings.set(t, q)
+    for (const p of this.postings.values()) {
+      const pairs = p.pairs
+      let w = 0
+      for (let i = 0; i < pairs.length; i += 2) {
+        const d = renumber[pairs[i]]
+        if (d < 0) continue
+        pairs[w++] = d
+        pairs[w++] = pairs[i + 1]
+      }
+      pairs.length = w
     }
     this.ids = ids
     this.terms = terms
@@ -147,7 +160,7 @@ export class KeywordIndex {
   /** The query's terms worth searching: known ones, minus those in most documents. */
   private queryTerms (query: string): string[] {
     const n = Math.max(1, this.docs)
-    const df = (t: string): number => this.postings.get(t)?.size ?? 0
+    const df = (t: string): number => this.postings.get(t)?.live ?? 0
     const all = [...new Set(tokenize(query))]
     const kept = all.filter(t => df(t) <= MAX_TERM_SHARE * n)
     if (kept.length > 0 || all.length === 0) return kept
@@ -169,10 +182,15 @@ export class KeywordIndex {
     const p = this.postings.get(term)
     if (p == null) return
     const { termAcc, terms } = this
-    const idf = Math.log(1 + (this.docs - p.size + 0.5) / (p.size + 0.5))
+    const idf = Math.log(1 + (this.docs - p.live + 0.5) / (p.live + 0.5))
     const avg = this.avgLength
-    for (const [doc, tf] of p) {
-      const len = terms[doc]!.length
+    const pairs = p.pairs
+    for (let i = 0; i < pairs.length; i += 2) {
+      const doc = pairs[i]
+      const dt = terms[doc]
+      if (dt === undefined) continue // removed
+      const tf = pairs[i + 1]
+      const len = dt.length
       const raw = idf * (BM25_D + tf * (BM25_K + 1) / (tf + BM25_K * (1 - BM25_B + BM25_B * len / avg)))
       // Every BM25+ score is > 0, so 0 means not yet matched by this query term.
       if (termAcc[doc] === 0) touched.push(doc)
@@ -216,10 +234,15 @@ export class KeywordIndex {
     const p = this.postings.get(t)
     if (p != null) {
       const { termAcc, terms } = this
-      const idf = Math.log(1 + (this.docs - p.size + 0.5) / (p.size + 0.5))
+      const idf = Math.log(1 + (this.docs - p.live + 0.5) / (p.live + 0.5))
       const avg = this.avgLength
-      for (const [doc, tf] of p) {
-        const len = terms[doc]!.length
+      const pairs = p.pairs
+      for (let i = 0; i < pairs.length; i += 2) {
+        const doc = pairs[i]
+        const dt = terms[doc]
+        if (dt === undefined) continue // removed
+        const tf = pairs[i + 1]
+        const len = dt.length
         termAcc[doc] = idf * (BM25_D + tf * (BM25_K + 1) / (tf + BM25_K * (1 - BM25_B + BM25_B * len / avg)))
         touched.push(doc)
       }
