@@ -196,6 +196,31 @@ export class VectorMatrix {
     }
   }
 
+  /**
+   * Loads rows [0, n) in bulk (opening a snapshot): f32 rows in this matrix's stride, plus int8 codes,
+   * scales and errors when both sides are quantised with the same stride (otherwise codes are recomputed).
+   */
+  loadRows (n: number, rows: Float32Array, stride: number, codes: { rowsI8: Int8Array, strideI8: number, scales: Float32Array, errors: Float32Array } | null): void {
+    this.ensure(n)
+    this.fresh()
+    if (stride === this.stride && (codes != null || !this.quantised) && (codes == null || codes.strideI8 === this.strideI8)) {
+      this.rows.set(rows.subarray(0, n * stride), 0)
+      if (this.quantised && codes != null) {
+        this.rowsI8.set(codes.rowsI8.subarray(0, n * this.strideI8), 0)
+        this.scales.set(codes.scales.subarray(0, n), 0)
+        this.errors.set(codes.errors.subarray(0, n), 0)
+      }
+      return
+    }
+    for (let i = 0; i < n; i++) this.set(i, rows.subarray(i * stride, i * stride + this.dimensions))
+  }
+
+  /** Row storage views for a snapshot (first `n` rows). */
+  view (n: number): { rows: Float32Array, rowsI8: Int8Array | null } {
+    this.fresh()
+    return { rows: this.rows.subarray(0, n * this.stride), rowsI8: this.quantised ? this.rowsI8.subarray(0, n * this.strideI8) : null }
+  }
+
   /** Copies row `from` over row `to` (used to keep rows dense when an entry is deleted). */
   move (from: number, to: number): void {
     this.fresh()

@@ -1,9 +1,11 @@
 // The adapter index: exact top-k cosine search over normalised vectors (WASM SIMD scan), attribute filters,
 // BM25 keyword search fused with the vector ranking, a bounded LRU cache of remote entries, and
 // crash-safe persistence through the storage append log.
+import { randomBytes } from 'node:crypto'
+import { readdir, unlink } from 'node:fs/promises'
 import path from 'node:path'
-import { lockDirectory, openAppendLog, type AppendLog, type AppendLogRecovery, type DirectoryLock } from '../storage'
-import { decodeRecord, encodeDelete, encodeHeader, encodeUpsert, FORMAT, OP_DELETE, OP_HEADER, OP_UPSERT, type EntryMeta } from './codec'
+import { lockDirectory, openAppendLog, writeFileAtomic, type AppendLog, type AppendLogRecovery, type DirectoryLock } from '../storage'
+import { decodeRecord, encodeDelete, encodeHeader, encodeSnapshotRef, encodeUpsert, FORMAT, OP_DELETE, OP_HEADER, OP_SNAPSHOT, OP_UPSERT, type EntryMeta } from './codec'
 import {
   COMPACT_MIN_GARBAGE, COMPACT_RATIO, DEFAULT_DIMENSIONS, DEFAULT_REMOTE_CAPACITY, FUSION_CANDIDATES, INITIAL_CAPACITY,
   KEYWORD_BUILD_SLICE, LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K, WEIGHTED_VECTOR_SHARE
@@ -12,6 +14,7 @@ import { IndexClosedError, InvalidEntryError, VectorDimensionError } from './err
 import { TopK } from './heap'
 import { KeywordIndex } from './keyword'
 import { VectorMatrix, type ScanKernel } from './matrix'
+import { encodeSnapshot, readSnapshot, SNAPSHOTS_SUPPORTED, type LoadedSnapshot, type SnapshotState } from './snapshot'
 import type { EntryAttrs, Fusion, IndexEntry, Location, SearchFilters, SearchQuery, SearchResult, StoredEntry } from './types'
 import { exportVectraFolder, importVectraFolder, type VectraExportResult, type VectraImportOptions, type VectraImportResult } from './vectra'
 
@@ -106,7 +109,20 @@ export async function openVectorIndex (init: VectorIndexInit, options: { signal?
     const { log, records, recovery } = await openAppendLog(path.join(init.dir, LOG_FILE_NAME), {}, options)
     try {
       const index = new VectorIndexImpl(init, dimensions, remoteCapacity, lock, log, recovery)
-      const evicted = index.replay(records)
+      // The state up to the last snapshot reference is in that file; only the records after it replay.
+      let start = 0
+      let snapshot: LoadedSnapshot | null = null
+      for (let i = records.length - 1; i >= 0; i--) {
+        if (records[i][0] !== OP_SNAPSHOT) continue
+        const ref = decodeRecord(records[i], dimensions)
+        if (ref.op !== OP_SNAPSHOT) break
+        snapshot = await readSnapshot(path.join(init.dir, ref.file), options)
+        index.snapshotFile = ref.file
+        start = i + 1
+        break
+      }
+      await removeStaleSnapshots(init.dir, index.snapshotFile)
+      const evicted = index.replay(records, snapshot, start)
       if (log.count === 0) await log.append(encodeHeader(dimensions), options)
       // Persist evictions caused by a lowered cap, so raising it again does not bring them back.
       if (evicted.length > 0) await log.appendMany(evicted.map(encodeDelete), options)
@@ -145,6 +161,10 @@ class VectorIndexImpl implements VectorIndex {
   private keywordBacklog: string[] = []
   private keywordTimer: NodeJS.Timeout | null = null
   private replaying = false
+  /** Snapshot file the log refers to (null: none). */
+  snapshotFile: string | null = null
+  /** While a snapshot is written: log records appended since its state was taken (they follow its reference). */
+  private sinceSnapshot: Uint8Array[] | null = null
   private readonly fusion: Fusion
   private readonly compactRatio: number
   private compacting: Promise<void> | null = null
@@ -168,11 +188,13 @@ class VectorIndexImpl implements VectorIndex {
   // ---- replay -------------------------------------------------------------------------------------------
 
   /** Applies the log's records; returns the ids evicted because the cap is now lower than when they were written. */
-  replay (records: Uint8Array[]): string[] {
+  replay (records: Uint8Array[], snapshot: LoadedSnapshot | null = null, start = 0): string[] {
     const scratch = new Float32Array(this.dimensions)
     this.replaying = true
     try {
-      this.replayRecords(records, scratch)
+      if (records.length > 0) this.replayRecords(records.slice(0, 1), scratch) // the header: format and dimensions
+      if (snapshot != null) this.loadSnapshot(snapshot)
+      this.replayRecords(records.slice(Math.max(1, start)), scratch)
     } finally {
       this.replaying = false
     }
@@ -195,6 +217,61 @@ class VectorIndexImpl implements VectorIndex {
       } else if (r.op === OP_DELETE) {
         this.remove(r.id)
       }
+      // An older snapshot reference (before the last one) is skipped with the records around it.
+    }
+  }
+
+  private loadSnapshot (s: LoadedSnapshot): void {
+    if (s.dimensions !== this.dimensions) throw new VectorDimensionError(s.dimensions, this.dimensions, 'the index snapshot was written with other dimensions; the requested index')
+    const n = s.n
+    this.matrix.loadRows(n, s.rows, s.stride, s.rowsI8 != null ? { rowsI8: s.rowsI8, strideI8: s.strideI8, scales: s.scales, errors: s.errors } : null)
+    this.growSlots(this.matrix.capacity)
+    this.kindCode.set(s.kindCode)
+    this.baseCode.set(s.baseCode)
+    this.rating.set(s.rating)
+    this.price.set(s.price)
+    this.loc.set(s.loc)
+    s.codes.forEach((c, i) => this.codes.set(c, i + 1))
+    const from = new Map(s.availableFrom)
+    for (let i = 0; i < n; i++) {
+      const id = s.ids[i]
+      this.ids[i] = id
+      this.slotOf.set(id, i)
+      const specs = Array.from(s.specs.subarray(s.specOffsets[i], s.specOffsets[i + 1]))
+      const af = from.get(i)
+      this.metas[i] = af != null ? { json: s.metaJson[i], specs, availableFrom: af } : { json: s.metaJson[i], specs }
+      if (s.loc[i] === 1) this.remotes++
+    }
+    for (const slot of s.lru) this.lru.set(s.ids[slot], true)
+    this.n = n
+  }
+
+  private snapshotState (): SnapshotState {
+    const n = this.n
+    const { rows, rowsI8 } = this.matrix.view(n)
+    const availableFrom: Array<[number, string[]]> = []
+    for (let i = 0; i < n; i++) { const af = this.metas[i].availableFrom; if (af != null) availableFrom.push([i, af]) }
+    return {
+      dimensions: this.dimensions,
+      n,
+      stride: this.matrix.stride,
+      strideI8: this.matrix.strideI8,
+      quantised: this.matrix.quantised,
+      rows,
+      rowsI8,
+      scales: this.matrix.scales,
+      errors: this.matrix.errors,
+      rating: this.rating,
+      price: this.price,
+      kindCode: this.kindCode,
+      baseCode: this.baseCode,
+      loc: this.loc,
+      codes: [...this.codes.keys()],
+      ids: this.ids.slice(0, n),
+      metaJson: this.metas.slice(0, n).map(m => m.json),
+      specs: this.metas.slice(0, n).map(m => m.specs),
+      availableFrom,
+      lru: Int32Array.from(this.lru.keys(), id => this.slotOf.get(id)!)
     }
   }
 
@@ -236,6 +313,7 @@ class VectorIndexImpl implements VectorIndex {
       records.push(encodeUpsert(p.metaJson, p.vector))
     }
     for (const id of this.evict()) records.push(encodeDelete(id))
+    if (this.sinceSnapshot != null) this.sinceSnapshot.push(...records)
     // Applied in memory first (searches see it at once, in call order); the promise settles when durable.
     await this.log.appendMany(records, options)
     this.maybeCompact()
@@ -245,7 +323,9 @@ class VectorIndexImpl implements VectorIndex {
     this.checkOpen()
     options.signal?.throwIfAborted()
     if (!this.remove(id)) return false
-    await this.log.append(encodeDelete(id), options)
+    const rec = encodeDelete(id)
+    this.sinceSnapshot?.push(rec)
+    await this.log.append(rec, options)
     this.maybeCompact()
     return true
   }
@@ -569,14 +649,45 @@ class VectorIndexImpl implements VectorIndex {
   async compact (options: { signal?: AbortSignal } = {}): Promise<void> {
     this.checkOpen()
     if (this.compacting != null) return await this.compacting
+    this.compacting = (SNAPSHOTS_SUPPORTED ? this.compactToSnapshot(options) : this.compactLog(options)).finally(() => { this.compacting = null })
+    return await this.compacting
+  }
+
+  /**
+   * Writes the current state as a snapshot file (durable before anything refers to it), then replaces the
+   * log with a reference to it plus the records appended while it was written. A crash before the log is
+   * replaced leaves the old log, which does not mention the new file (removed as stale on the next open).
+   */
+  private async compactToSnapshot (options: { signal?: AbortSignal }): Promise<void> {
+    const file = `snapshot-${Date.now().toString(36)}${randomBytes(4).toString('hex')}.bin`
+    const chunks = encodeSnapshot(this.snapshotState())
+    this.sinceSnapshot = []
+    try {
+      await writeFileAtomic(path.join(this.dir, file), chunks, { signal: options.signal })
+      // No await between taking these records and issuing compact: later appends land after the compacted ones.
+      const later = this.sinceSnapshot
+      this.sinceSnapshot = null
+      await this.log.compact([encodeHeader(this.dimensions), encodeSnapshotRef(file), ...later], options)
+    } catch (err) {
+      await unlink(path.join(this.dir, file)).catch(() => {})
+      throw err
+    } finally {
+      this.sinceSnapshot = null
+    }
+    const old = this.snapshotFile
+    this.snapshotFile = file
+    if (old != null) await unlink(path.join(this.dir, old)).catch(() => {})
+  }
+
+  /** Log-only compaction (big-endian hosts, where the snapshot's raw arrays would be misread). */
+  private async compactLog (options: { signal?: AbortSignal }): Promise<void> {
     // Ids are snapshotted now (the log writes compacted records in call order); each entry is encoded from
     // its state when the writer reaches it. Entries changed or deleted meanwhile also have a later record,
     // which lands after the compacted ones, so replay ends in the same state either way.
     const locals: string[] = []
     for (let s = 0; s < this.n; s++) if (this.loc[s] === 0) locals.push(this.ids[s])
     const order = [...locals, ...this.lru.keys()] // remotes oldest first, so a reopen keeps the LRU order
-    this.compacting = this.log.compact(this.compactRecords(order), options).finally(() => { this.compacting = null })
-    return await this.compacting
+    await this.log.compact(this.compactRecords(order), options)
   }
 
   private * compactRecords (order: string[]): Generator<Uint8Array> {
@@ -627,6 +738,17 @@ class VectorIndexImpl implements VectorIndex {
     } finally {
       await this.lock.release()
     }
+  }
+}
+
+/**
+ * Deletes snapshot files the log does not refer to (left by a crash between writing a snapshot and
+ * compacting the log) and snapshot temp files. The directory is locked, so no other writer exists.
+ */
+async function removeStaleSnapshots (dir: string, keep: string | null): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const stale = (/^snapshot-[0-9a-z]+\.bin$/u.test(name) && name !== keep) || /^\.snapshot-[0-9a-z]+\.bin\.\d+\.[0-9a-f]+\.tmp$/u.test(name)
+    if (stale) await unlink(path.join(dir, name)).catch(() => {})
   }
 }
 
