@@ -6,8 +6,9 @@
 //   header  = { format, version, dimensions, n, stride, strideI8, quantised, codes, availableFrom, textBytes, sections }
 //   sections (each 8-aligned, little-endian): rows f32 (n*stride), rowsI8 (n*strideI8, when quantised),
 //   scales, errors, rating, price (f32 n), kindCode, baseCode (i32 n), loc (u8 n), specOffsets (u32 n+1),
-//   specs (i32), lru (i32 slots of remote entries, least recently used first), idEnds, metaEnds (u32 n:
-//   UTF-16 end offsets into the decoded text), text (UTF-8: every id, then every meta JSON, concatenated).
+//   specs (i32), lru (i32 slots of remote entries, least recently used first), idEnds (u32 n: UTF-16 end
+//   offsets into the decoded ids), ids (UTF-8, concatenated), metaEnds (f64 n: byte end offsets), metas
+//   (UTF-8 meta JSON, concatenated; decoded per entry only when it is read).
 // Written with writeFileAtomic (temp + fsync + rename + fsync dir) before the log refers to it, so a crash
 // at any point leaves either the old log (which does not mention the new file) or the new one.
 import { readFile } from 'node:fs/promises'
@@ -47,7 +48,7 @@ export interface SnapshotState {
   lru: Int32Array
 }
 
-const SECTIONS = ['rows', 'rowsI8', 'scales', 'errors', 'rating', 'price', 'kindCode', 'baseCode', 'loc', 'specOffsets', 'specs', 'lru', 'idEnds', 'metaEnds', 'text'] as const
+const SECTIONS = ['rows', 'rowsI8', 'scales', 'errors', 'rating', 'price', 'kindCode', 'baseCode', 'loc', 'specOffsets', 'specs', 'lru', 'idEnds', 'ids', 'metaEnds', 'metas'] as const
 type Section = typeof SECTIONS[number]
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8
@@ -68,13 +69,15 @@ export function encodeSnapshot (s: SnapshotState): Uint8Array[] {
   specOffsets[s.n] = specCount
   const specs = new Int32Array(specCount)
   for (let i = 0, o = 0; i < s.n; i++) for (const c of s.specs[i]) specs[o++] = c
-  // Ids and metas as one string, decoded in one call on open; ends are UTF-16 offsets for slicing.
+  // Ids as one string, decoded in one call on open (ends are UTF-16 offsets for slicing); metas as UTF-8
+  // bytes with byte offsets, so opening does not decode them at all.
   const idEnds = new Uint32Array(s.n)
-  const metaEnds = new Uint32Array(s.n)
   let pos = 0
   for (let i = 0; i < s.n; i++) { pos += s.ids[i].length; idEnds[i] = pos }
-  for (let i = 0; i < s.n; i++) { pos += s.metaJson[i].length; metaEnds[i] = pos }
-  const text = Buffer.from(s.ids.join('') + s.metaJson.join(''), 'utf8')
+  const metaBytes = s.metaJson.map(m => Buffer.from(m, 'utf8'))
+  const metaEnds = new Float64Array(s.n)
+  pos = 0
+  for (let i = 0; i < s.n; i++) { pos += metaBytes[i].length; metaEnds[i] = pos }
   const data: Record<Section, Uint8Array> = {
     rows: bytesOf(s.rows.slice(0, s.n * s.stride)),
     rowsI8: s.rowsI8 != null ? bytesOf(s.rowsI8.slice(0, s.n * s.strideI8)) : new Uint8Array(0),
@@ -89,8 +92,9 @@ export function encodeSnapshot (s: SnapshotState): Uint8Array[] {
     specs: bytesOf(specs),
     lru: bytesOf(s.lru),
     idEnds: bytesOf(idEnds),
+    ids: Buffer.from(s.ids.join(''), 'utf8'),
     metaEnds: bytesOf(metaEnds),
-    text
+    metas: Buffer.concat(metaBytes)
   }
   const sections: Partial<Record<Section, [number, number]>> = {}
   let off = 0
@@ -139,7 +143,9 @@ export interface LoadedSnapshot {
   specs: Int32Array
   lru: Int32Array
   ids: string[]
-  metaJson: string[]
+  /** Meta JSON of entry i: metas.toString('utf8', metaStart(i), metaEnds[i]). */
+  metas: Buffer
+  metaEnds: Float64Array
 }
 
 interface Header {
@@ -172,14 +178,15 @@ export async function readSnapshot (file: string, options: { signal?: AbortSigna
   const f32 = (name: Section): Float32Array => view(name, (b, o, l) => new Float32Array(b, o, l), 4)
   const i32 = (name: Section): Int32Array => view(name, (b, o, l) => new Int32Array(b, o, l), 4)
   const n = h.n
-  const text = view('text', (b, o, l) => Buffer.from(b, o, l), 1).toString('utf8')
+  const idText = view('ids', (b, o, l) => Buffer.from(b, o, l), 1).toString('utf8')
   const idEnds = view('idEnds', (b, o, l) => new Uint32Array(b, o, l), 4)
-  const metaEnds = view('metaEnds', (b, o, l) => new Uint32Array(b, o, l), 4)
+  const metaEnds = view('metaEnds', (b, o, l) => new Float64Array(b, o, l), 8)
+  // A copy, so the rest of the file (vectors, copied into the index) can be freed.
+  const metas = Buffer.from(view('metas', (b, o, l) => Buffer.from(b, o, l), 1))
   const ids: string[] = new Array<string>(n)
-  const metaJson: string[] = new Array<string>(n)
   let p = 0
-  for (let i = 0; i < n; i++) { ids[i] = text.slice(p, idEnds[i]); p = idEnds[i] }
-  for (let i = 0; i < n; i++) { metaJson[i] = text.slice(p, metaEnds[i]); p = metaEnds[i] }
+  for (let i = 0; i < n; i++) { ids[i] = idText.slice(p, idEnds[i]); p = idEnds[i] }
+  if (metaEnds.length !== n || (n > 0 && metaEnds[n - 1] !== metas.length)) throw new SnapshotFormatError(`${file}: meta offsets do not match`)
   const out: LoadedSnapshot = {
     dimensions: h.dimensions,
     n,
@@ -201,7 +208,8 @@ export async function readSnapshot (file: string, options: { signal?: AbortSigna
     specs: i32('specs'),
     lru: i32('lru'),
     ids,
-    metaJson
+    metas,
+    metaEnds
   }
   if (out.rows.length !== n * h.stride || out.kindCode.length !== n || out.specOffsets.length !== n + 1) throw new SnapshotFormatError(`${file}: section sizes do not match ${n} entries`)
   return out

@@ -8,7 +8,7 @@ import { lockDirectory, openAppendLog, writeFileAtomic, type AppendLog, type App
 import { decodeRecord, encodeDelete, encodeHeader, encodeSnapshotRef, encodeUpsert, FORMAT, OP_DELETE, OP_HEADER, OP_SNAPSHOT, OP_UPSERT, type EntryMeta } from './codec'
 import {
   COMPACT_MIN_GARBAGE, COMPACT_RATIO, DEFAULT_DIMENSIONS, DEFAULT_REMOTE_CAPACITY, FUSION_CANDIDATES, INITIAL_CAPACITY,
-  KEYWORD_BUILD_SLICE, LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K, WEIGHTED_VECTOR_SHARE
+  KEYWORD_BUILD_SLICE, LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K, SNAPSHOT_MIN_RECORDS, WEIGHTED_VECTOR_SHARE
 } from './constants'
 import { IndexClosedError, InvalidEntryError, VectorDimensionError } from './errors'
 import { TopK } from './heap'
@@ -81,10 +81,22 @@ export interface VectorIndex {
 /** Per-slot data that filters do not need on the hot path. */
 interface SlotMeta {
   /** The entry's persisted meta JSON (EntryMeta); text, attributes and payload are parsed from it on demand. */
-  json: string
+  readonly json: string
   /** Interned specialization codes, for the specialization filter. */
   specs: number[]
   availableFrom?: string[]
+}
+
+/** A slot loaded from a snapshot: its meta JSON is decoded from the snapshot's bytes when first read. */
+class SnapshotSlotMeta implements SlotMeta {
+  private decoded: string | undefined
+  constructor (private readonly bytes: Buffer, private readonly start: number, private readonly end: number,
+    readonly specs: number[], readonly availableFrom?: string[]) {}
+
+  get json (): string {
+    this.decoded ??= this.bytes.toString('utf8', this.start, this.end)
+    return this.decoded
+  }
 }
 
 const NONE = 0
@@ -238,8 +250,7 @@ class VectorIndexImpl implements VectorIndex {
       this.ids[i] = id
       this.slotOf.set(id, i)
       const specs = Array.from(s.specs.subarray(s.specOffsets[i], s.specOffsets[i + 1]))
-      const af = from.get(i)
-      this.metas[i] = af != null ? { json: s.metaJson[i], specs, availableFrom: af } : { json: s.metaJson[i], specs }
+      this.metas[i] = new SnapshotSlotMeta(s.metas, i === 0 ? 0 : s.metaEnds[i - 1], s.metaEnds[i], specs, from.get(i))
       if (s.loc[i] === 1) this.remotes++
     }
     for (const slot of s.lru) this.lru.set(s.ids[slot], true)
@@ -640,7 +651,11 @@ class VectorIndexImpl implements VectorIndex {
 
   private maybeCompact (): void {
     if (this.compacting != null || this.closed) return
-    if (this.log.count <= this.compactRatio * (this.n + 1) + COMPACT_MIN_GARBAGE) return
+    const garbage = this.log.count > this.compactRatio * (this.n + 1) + COMPACT_MIN_GARBAGE
+    // A long log is slow to open even without garbage: snapshot it once it outgrows a quarter of the entries
+    // (so a bulk import writes a few times the final snapshot in total, not one snapshot per batch).
+    const long = SNAPSHOTS_SUPPORTED && this.log.count > Math.max(SNAPSHOT_MIN_RECORDS, this.n / 4)
+    if (!garbage && !long) return
     void this.compact().catch(() => {
       // A failed background compaction leaves the old log in place; the next trigger retries.
     })
@@ -648,7 +663,10 @@ class VectorIndexImpl implements VectorIndex {
 
   async compact (options: { signal?: AbortSignal } = {}): Promise<void> {
     this.checkOpen()
+    // One already running may have started before the caller's last writes: wait for it, then compact again.
+    if (this.compacting != null) await this.compacting.catch(() => {})
     if (this.compacting != null) return await this.compacting
+    this.checkOpen()
     this.compacting = (SNAPSHOTS_SUPPORTED ? this.compactToSnapshot(options) : this.compactLog(options)).finally(() => { this.compacting = null })
     return await this.compacting
   }
