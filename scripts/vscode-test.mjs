@@ -1,7 +1,7 @@
 // The extension's integration test in a real VS Code (code-server in headless Chromium), offline and on
 // 127.0.0.1 only:
 //   1. builds and packs the VSIX (scripts/package.mjs) and installs it into a fresh code-server profile;
-//   2. starts a second node — the CLI daemon with the demo catalog — and publishes a real PEFT adapter on it;
+//   2. starts a second node — the CLI daemon with the demo catalog and no gossip — and publishes a real PEFT adapter on it;
 //   3. opens a copy of test/vscode/fixtures/sample-project with the daemon as the extension's bootstrap peer;
 //   4. runs test/vscode/suite inside the extension host (the `extensionTestsPath` payload), reading the
 //      result through the workbench's codeAutomationLog / codeAutomationExit hooks;
@@ -114,10 +114,14 @@ export async function stopProcessGroup (child, signal = 'SIGTERM') {
   clearTimeout(timer)
 }
 
-/** Starts the CLI daemon with the demo catalog on loopback; resolves with its address once it has imported it. */
+/**
+ * Starts the CLI daemon with the demo catalog on loopback; resolves with its address once it has imported it.
+ * It runs no catalog gossip: its adapters reach the extension only through flood search, so the suite's
+ * network checks fail when flood search is broken.
+ */
 function startDaemon (cli, dataDir, env) {
   const catalog = path.join(root, 'data', 'sample-catalog', 'catalog.jsonl')
-  const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--sample-catalog', catalog], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--no-gossip', '--sample-catalog', catalog], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', c => { out += c.toString() })
   child.stderr.on('data', c => { out += c.toString() })

@@ -145,6 +145,12 @@ test('genome search over the demo catalog through the CLI: vineyard query return
     assert.equal(json.results[0].id, 'viticulture-expert-v3')
     assert.equal(json.results[0].location, 'local')
 
+    // A Spanish query finds the English adapters, and says what it was searched as.
+    const es = cli(dir, 'genome', 'search', 'elaboración de cerveza artesanal en casa', '--k', '3')
+    assert.equal(es.code, 0, es.stderr)
+    assert.match(es.stdout.split('\n')[0], /^ 1\. .*Beer/i)
+    assert.match(es.stdout, /searched in English words \(query language: es\): "beer brewing craft beer at home"/)
+
     const r = spawnSync(process.execPath, [bin, '--data-dir', dir, 'genome', 'search', '-', '--k', '3'], { input: 'async race conditions in javascript\n\nwine and cheese pairing\n', encoding: 'utf8' })
     assert.equal(r.status, 0, r.stderr)
     const lines = r.stdout.trim().split('\n').map(l => JSON.parse(l) as { query: string, results: unknown[] })

@@ -11,9 +11,10 @@ import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { createEmbedder, type Embedder } from '../src/node/embedding'
 import type { MeshNode } from '../src/node/mesh-node'
-import { blockCid, contentFeature, downloadDag, type ContentFeature } from '../src/node/content'
+import { blockCid, contentFeature, downloadDag } from '../src/node/content'
 import { adapterPath } from '../src/node/content/paths'
 import { installRef, parseContentRef } from '../src/node/content/ref'
+import { contentOf } from './helpers/content'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
 import { makePeftFolder } from './helpers/peft'
 
@@ -25,7 +26,7 @@ let work: string
 let canopy: { cid: string, sha256: string, size: number, publisher: string }
 let other: { cid: string }
 
-const feature = (n: MeshNode): ContentFeature => n.feature<ContentFeature>('content')!
+const feature = contentOf
 
 /** Every file under `dir` with its size, so "nothing changed" is one deepEqual. */
 async function snapshot (dir: string): Promise<Record<string, number>> {

@@ -10,7 +10,8 @@ import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { createEmbedder, type Embedder } from '../src/node/embedding'
 import type { MeshNode } from '../src/node/mesh-node'
-import { buildFileDag, contentFeature, type ContentFeature, type InstallProgress } from '../src/node/content'
+import { buildFileDag, contentFeature, type InstallProgress } from '../src/node/content'
+import { contentOf } from './helpers/content'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
 import { makePeftFolder } from './helpers/peft'
 
@@ -26,9 +27,7 @@ async function filesOf (dir: string): Promise<Record<string, string>> {
   return out
 }
 
-function feature (n: MeshNode): ContentFeature {
-  return n.feature<ContentFeature>('content')!
-}
+const feature = contentOf
 
 let embedder: Embedder
 const nodes: MeshNode[] = []
@@ -252,6 +251,18 @@ test('reinstall from the lockfile in a fresh folder reproduces the same files', 
   // A second run is a no-op.
   const again = await feature(D).installFromLockfile(fresh)
   assert.ok(again.every(r => r.alreadyInstalled))
+})
+
+test('a node without payments (no ledger): a free adapter installs and pays nothing; a priced one is refused with the one-line price error', async () => {
+  const project = await tempDir('continuum-project-')
+  dirs.push(project)
+  const content = C.content! // the facade's typed member, as the extension and the API routes use it
+  const free = await content.install('vine-canopy', { project })
+  assert.equal(free.alreadyInstalled, false)
+  assert.equal(free.payment, undefined)
+  await assert.rejects(content.install('vine-big', { project }), (err: Error) => err.name === 'PriceNotAcceptedError' && !err.message.includes('\n') && /--max-price 3/.test(err.message))
+  const lock = JSON.parse(await readFile(path.join(project, 'continuum.lock.json'), 'utf8')) as { adapters: Record<string, unknown> }
+  assert.deepEqual(Object.keys(lock.adapters), ['vine-canopy'], 'the refused adapter is not pinned')
 })
 
 test('topic lookup returns A for a tag of its adapter', async () => {

@@ -10,7 +10,9 @@ import type { MeshNode } from '../src/node/mesh-node'
 import { contentFeature, type ContentFeature } from '../src/node/content'
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
 import { tokens } from '../src/node/ledger'
+import { contentOf } from './helpers/content'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
+import { ledgerOf } from './helpers/ledger'
 import { makePeftFolder } from './helpers/peft'
 
 
@@ -21,11 +23,15 @@ let work: string
 before(async () => { embedder = createEmbedder(); work = await tempDir('continuum-economy-dl-') })
 after(async () => { await stopAll(nodes, [work]); await embedder.close() })
 
-const content = (n: MeshNode): ContentFeature => n.feature<ContentFeature>('content')!
-const ledger = (n: MeshNode): LedgerFeature => n.feature<LedgerFeature>('ledger')!
+const content = contentOf
+const ledger = ledgerOf
 
 test('an install pays the host its price (or 1 token per MB when unpriced) after the bundle verifies; the host is rewarded for hosting', async () => {
-  const features = (): [ContentFeature, LedgerFeature] => [contentFeature({ findProvidersTimeoutMs: 4_000 }), ledgerFeature({ minJoinDifficulty: 8, syncIntervalMs: 300, settleDelayMs: 200 })]
+  // Content pays through the ledger it is given (as defaultFeatures wires them).
+  const features = (): [ContentFeature, LedgerFeature] => {
+    const l = ledgerFeature({ minJoinDifficulty: 8, syncIntervalMs: 300, settleDelayMs: 200 })
+    return [contentFeature({ findProvidersTimeoutMs: 4_000, payments: l }), l]
+  }
   const a = await startTestNode({ embedder, features: features() })
   nodes.push(a)
   const b = await startTestNode({ embedder, features: features(), bootstrap: [tcpAddr(a)] })
@@ -76,7 +82,11 @@ async function peftAt (dir: string, id: string, version: string, bytes: number):
 }
 
 test('publisher substitution: another publisher\'s higher version of the same id is neither installed nor paid unless named; a priced adapter pays its publisher only the accepted price', async () => {
-  const features = (): [ContentFeature, LedgerFeature] => [contentFeature({ findProvidersTimeoutMs: 3_000 }), ledgerFeature({ minJoinDifficulty: 8, syncIntervalMs: 300, settleDelayMs: 200 })]
+  // Content pays through the ledger it is given (as defaultFeatures wires them).
+  const features = (): [ContentFeature, LedgerFeature] => {
+    const l = ledgerFeature({ minJoinDifficulty: 8, syncIntervalMs: 300, settleDelayMs: 200 })
+    return [contentFeature({ findProvidersTimeoutMs: 3_000, payments: l }), l]
+  }
   const legit = await startTestNode({ embedder, features: features() })
   nodes.push(legit)
   const attacker = await startTestNode({ embedder, features: features(), bootstrap: [tcpAddr(legit)] })

@@ -78,7 +78,7 @@ async function give (node: MeshNode, ...adapterIds: string[]): Promise<void> {
   for (const m of manifests) await node.catalog.put(m, 'local')
 }
 
-const featureOf = (n: MeshNode): FloodFeature => n.feature<FloodFeature>('flood')!
+const featureOf = (n: MeshNode): FloodFeature => n.flood!
 
 async function vectorOf (text: string): Promise<Float32Array> {
   return (await embedder.embed([text]))[0]

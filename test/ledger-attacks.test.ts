@@ -14,6 +14,7 @@ import {
 import { ledgerFeature, type LedgerFeature } from '../src/node/economy'
 import type { MeshNode } from '../src/node/mesh-node'
 import { startTestNode, stopAll, tcpAddr, waitFor } from './helpers/mesh'
+import { ledgerOf } from './helpers/ledger'
 
 const DIFFICULTY = 8
 
@@ -243,8 +244,8 @@ describe('through the economy protocol (two nodes)', () => {
     nodes.push(a)
     b = await startTestNode({ features: [ledgerFeature({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 300, settleDelayMs: 200, limits: { maxEmbedded: 4 } })], bootstrap: [tcpAddr(a)] })
     nodes.push(b)
-    A = a.feature<LedgerFeature>('ledger')!
-    B = b.feature<LedgerFeature>('ledger')!
+    A = ledgerOf(a)
+    B = ledgerOf(b)
     await Promise.all([A.join(), B.join()])
     await waitFor('each node holds both joins', () => [A, B].every(f => f.ledger.head(A.account) != null && f.ledger.head(B.account) != null), 20_000)
   })
@@ -283,7 +284,7 @@ describe('through the economy protocol (two nodes)', () => {
     // A peer whose account has not joined pushes blocks: dropped unread, counted.
     const u = await startTestNode({ features: [ledgerFeature({ minJoinDifficulty: DIFFICULTY, syncIntervalMs: 0, autoJoin: false })], bootstrap: [tcpAddr(b)] })
     nodes.push(u)
-    const U = u.feature<LedgerFeature>('ledger')!
+    const U = ledgerOf(u)
     const stranger = createSigner(await generateKeyPair('Ed25519'))
     const junk = await sealBlock(stranger, { ...next({ ...head, account: stranger.account, seq: 0 } as Block, 1, 0), kind: 'send', to: B.account, memo: '' } as BlockBody)
     const res = await U.pushBlocks(b.peerId, [junk])

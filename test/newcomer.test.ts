@@ -13,6 +13,7 @@ import { findSampleCatalog } from '../src/node/catalog/sample'
 import { createLogger } from '../src/node/util/logger'
 import { formatResults, loadingNote } from '../src/node/cli/genome'
 import { countOf, formatTokens } from '../webview-ui/src/format'
+import semver from 'semver'
 import { tempDir, waitFor } from './helpers/mesh'
 
 const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..')
@@ -157,4 +158,15 @@ test('the web UI writes "1 token", not "1 tokens"', () => {
   assert.equal(formatTokens(1200), '1,200 tokens')
   assert.equal(countOf(1, 'download'), '1 download')
   assert.equal(countOf(3, 'peer'), '3 peers')
+})
+
+test('every installed package runs on the oldest Node the project declares (no EBADENGINE on npm install)', async () => {
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } }
+  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: unknown }> }
+  const oldest = semver.minVersion(pkg.engines.node)!.version
+  const refusing = Object.entries(lock.packages)
+    .filter(([name, p]) => name !== '' && typeof (p.engines as { node?: unknown } | undefined)?.node === 'string')
+    .filter(([, p]) => !semver.satisfies(oldest, (p.engines as { node: string }).node))
+    .map(([name, p]) => `${name} (${(p.engines as { node: string }).node})`)
+  assert.deepEqual(refusing, [], `these need a newer Node than ${oldest}`)
 })

@@ -453,6 +453,27 @@ suite('hybrid search', () => {
     })
   }
 
+  test('weighted: keyword overlap breaks near-ties but cannot outvote an entry clearly closer in meaning; similarity stays the cosine', async () => {
+    const idx = await openVectorIndex({ dir: fresh(), dimensions: DIMS })
+    const axis = (weights: Record<number, number>): Float32Array => {
+      const v = new Float32Array(DIMS)
+      for (const [i, w] of Object.entries(weights)) v[Number(i)] = w
+      return v
+    }
+    // Cosine to the query (axis 0): 0.8 for the entry about what is asked, 0.55 for the one sharing its words.
+    await idx.upsertMany([
+      entry('closest-in-meaning', axis({ 0: 0.8, 1: 0.6 }), { text: 'Vineyard operations planner' }),
+      entry('shares-the-words', axis({ 0: 0.55, 2: Math.sqrt(1 - 0.55 ** 2) }), { text: 'grape harvest farm plan family festival' }),
+      ...Array.from({ length: 20 }, (_, i) => entry(`other-${i}`, axis({ [10 + i]: 1 }), { text: `unrelated adapter ${i}` }))
+    ])
+    // Longer than a name (no exact-phrase tier): a description of the need.
+    const res = idx.search({ vector: axis({ 0: 1 }), text: 'plan the grape harvest for our family farm', k: 3 })
+    assert.deepEqual(res.slice(0, 2).map(x => x.id), ['closest-in-meaning', 'shares-the-words'])
+    assert.ok(Math.abs(res[0].similarity - 0.8) < 1e-4, `similarity ${res[0].similarity}`)
+    assert.ok(Math.abs(res[1].similarity - 0.55) < 1e-4, `similarity ${res[1].similarity}`)
+    await idx.close()
+  })
+
   test('a query word present in most entries does not drown the rare one', async () => {
     const idx = await openVectorIndex({ dir: fresh(), dimensions: DIMS })
     const r2 = rng(13)

@@ -14,7 +14,7 @@ const EXPECTED = [
   'the extension activates and its node starts',
   'every contributed command is registered',
   'the node connects to the bootstrap peer',
-  'the search command\'s provider returns the other node\'s adapters',
+  'the search command\'s provider returns the other node\'s adapters over the network',
   'Find Adapters for This Workspace builds a query from the project and finds sensible adapters',
   'the install command writes the adapter and the lockfile into the workspace; Install from Lockfile restores it',
   'the Adapters tree lists discovered adapters',

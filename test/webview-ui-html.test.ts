@@ -6,7 +6,7 @@ import http from 'node:http'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { createNonce, parseWebviewMessage, webviewHtml } from '../webview-ui/src/host'
+import { createNonce, parseWebviewMessage, webviewHtml } from '../src/extension/webview/host'
 import { createStaticHandler, LOCAL_PAGE_CSP } from '../src/node/api/static'
 import { tempDir } from './helpers/mesh'
 

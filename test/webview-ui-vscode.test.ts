@@ -1,6 +1,6 @@
 // The marketplace panel in a real VS Code (code-server, headless chromium), offline and on 127.0.0.1:
-// the VSIX is installed into a fresh profile, a CLI daemon with the demo catalog is the extension's
-// bootstrap peer, "Continuum: Open Marketplace" is run from the command palette, and the page inside the
+// the VSIX is installed into a fresh profile, a CLI daemon with the demo catalog (and no gossip) is the
+// extension's bootstrap peer, "Continuum: Open Marketplace" is run from the command palette, and the page inside the
 // webview searches, opens details and shows the mesh. Reuses the helpers of scripts/vscode-test.mjs.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -34,7 +34,7 @@ const load = async <T>(rel: string): Promise<T> => await importEsm(pathToFileURL
 
 function startDaemon (dir: string): { child: ChildProcess, output: () => string } {
   let out = ''
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'continuum.js'), '--data-dir', dir, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--sample-catalog'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'continuum.js'), '--data-dir', dir, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--no-gossip', '--sample-catalog'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   child.stdout!.on('data', d => { out += String(d) })
   child.stderr!.on('data', d => { out += String(d) })
   return { child, output: () => out }
@@ -124,7 +124,8 @@ test('"Continuum: Open Marketplace" in code-server: the webview page searches th
     const webview: FrameLocator = p.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame')
     const query = webview.getByLabel('Describe what you are building')
     await query.waitFor({ timeout: 60_000 })
-    // The extension's node connects to the daemon and learns its catalog (gossip) or asks it (flood).
+    // The daemon runs no gossip: the page finds its adapters only by flood search, through the panel's
+    // in-process /api/search route.
     await waitFor('the webview finds the daemon\'s wine adapters', async () => {
       const before = Number(await webview.locator('section.search').getAttribute('data-search'))
       await query.fill('pairing wine with food for a restaurant menu')

@@ -1,6 +1,6 @@
 // The web UI in a real browser (Debian chromium driven by playwright-core) against a 3-node loopback
-// mesh of real `continuum node start` daemons: A has the demo catalog, B a small catalog of its own,
-// C none. The page is A's local page, opened from the URL A prints.
+// mesh of real `continuum node start` daemons: A has the demo catalog, B a small catalog of its own and
+// no gossip (so only flood search finds B's adapters from A), C none. The page is A's local page, opened from the URL A prints.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -98,7 +98,8 @@ before(async () => {
   await writeFile(bFile, B_CATALOG.map(e => JSON.stringify(e)).join('\n') + '\n')
   a = startDaemon(await tempDir(), '--sample-catalog')
   await waitFor('node A API', () => a.output().includes('Web UI:'), 60_000)
-  b = startDaemon(await tempDir(), '--sample-catalog', bFile, '--bootstrap', firstTcp(a))
+  // B runs no catalog gossip: its adapters reach A's page only through flood search.
+  b = startDaemon(await tempDir(), '--sample-catalog', bFile, '--bootstrap', firstTcp(a), '--no-gossip')
   c = startDaemon(await tempDir(), '--bootstrap', firstTcp(a))
   await waitFor('nodes B and C API', () => b.output().includes('Web UI:') && c.output().includes('Web UI:'), 60_000)
   await waitFor('A connected to B and C', async () => (await api<Status>(a, '/api/status')).connectedPeers === 2, 30_000, 300)
@@ -161,18 +162,9 @@ test('details pane: model card, base model, specializations, CID, providers; ins
   await shot('marketplace-details')
 })
 
-test('a result from another node: B\'s adapter is found from A\'s page (flood or gossip)', async () => {
+test('a result from another node: B\'s adapter is found from A\'s page by network search (B runs no gossip)', async () => {
   const status = await api<Status>(a, '/api/status')
-  const networkSearch = status.features.flood !== undefined
-  const gossip = status.features.gossip !== undefined
-  if (!networkSearch && !gossip) {
-    // Neither flood search nor gossip runs yet: A cannot know B's adapters, and the page must say the
-    // results are local only. This check becomes the network check once either feature lands.
-    await search(page, 'tuning the partials of cast bronze carillon bells')
-    assert.match(await page.locator('.search-status').innerText(), /does not run network search yet/)
-    assert.equal(await page.locator('.result[data-key*="carillon"]').count(), 0)
-    return
-  }
+  assert.ok(status.features.flood !== undefined, 'A runs network search')
   try {
     await waitFor('B\'s adapter reaches A', async () => {
       await search(page, 'tuning the partials of cast bronze carillon bells')
@@ -185,6 +177,8 @@ test('a result from another node: B\'s adapter is found from A\'s page (flood or
   }
   const hit = page.locator('.result', { hasText: 'Carillon Bell Tuning' }).first()
   assert.equal(await hit.getAttribute('data-location'), 'remote')
+  const bStatus = await api<Status>(b, '/api/status')
+  assert.equal(bStatus.features.gossip, undefined, 'B runs no gossip: the flood found it')
   await shot('marketplace-remote-result')
 })
 

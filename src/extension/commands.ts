@@ -1,10 +1,8 @@
 // Every "Continuum:" command. One wrapper (`register`) turns failures into a short message with a
 // "Show Log" button and ignores cancellation, so users never see a stack trace.
 import * as vscode from 'vscode'
-import { parsePeerAddress } from '../node/bootstrap/announcements'
-import { errorMessage } from '../node/util/logger'
-import type { MeshNode } from '../node/mesh-node'
-import { installRef, isCid, refusedPrice, requireContent, type InstallProgress } from './content'
+import { errorMessage, parsePeerAddress, type MeshNode } from '../node'
+import { installRef, isCid, refusedPrice, requireContent } from './content'
 import type { Fix, NodeHost } from './node-host'
 import { escapeIcons, escapeMarkdown, escapeMarkdownParagraphs, escapeNotification } from './peer-text'
 import { formatPrice, formatSimilarity, hostCount, type AdapterResult } from './search'
@@ -109,6 +107,8 @@ export class Commands implements vscode.Disposable {
     if (editor !== undefined) {
       src.language = editor.document.languageId
       if (!editor.selection.isEmpty) src.selection = editor.document.getText(editor.selection)
+      // Its comments and identifiers say what the code is about (only the start of a huge file is read).
+      if (editor.document.uri.scheme === 'file' || editor.document.uri.scheme === 'untitled') src.activeFile = editor.document.getText().slice(0, 20_000)
     }
     const query = buildWorkspaceQuery(src)
     if (query === '') throw new Error('Nothing in this workspace describes it yet (no README, package.json, pyproject.toml or Cargo.toml): use "Continuum: Search Adapters…" and describe what you are building')
@@ -376,6 +376,9 @@ export function detailsMarkdown (r: AdapterResult): string {
   return lines.filter((l): l is string => l !== undefined).join('\n')
 }
 
+/** What an install or publish reports while it runs (the node's InstallProgress, or publish's stage and bytes). */
+interface TaskProgress { bytes: number, totalBytes?: number, providers: number, stage?: string }
+
 /** Runs a cancellable install/publish in a notification that shows bytes and providers. */
 /** A modal confirmation that names the price and who is paid; true only when the user accepts. */
 export async function confirmPrice (what: string, price: number): Promise<boolean> {
@@ -384,7 +387,7 @@ export async function confirmPrice (what: string, price: number): Promise<boolea
   return choice === pay
 }
 
-async function withCancellableProgress<T> (title: string, task: (signal: AbortSignal, report: (p: InstallProgress) => void) => Promise<T>): Promise<T> {
+async function withCancellableProgress<T> (title: string, task: (signal: AbortSignal, report: (p: TaskProgress) => void) => Promise<T>): Promise<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const ctl = new AbortController()
     const sub = token.onCancellationRequested(() => { ctl.abort(new vscode.CancellationError()) })

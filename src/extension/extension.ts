@@ -10,7 +10,7 @@ import { NODE_SETTING_KEYS, readSettings, SECTION, type ExtensionSettings } from
 import { AdaptersTreeProvider, PeersTreeProvider } from './trees'
 import { MeshStatusBar } from './status-bar'
 import { Commands } from './commands'
-import { searchAdapters, type SearchOptions, type SearchUpdate } from './search'
+import { searchAdapters, type SearchOptions, type SearchState } from './search'
 import { openMarketplace } from './marketplace'
 
 /** What `activate` returns: for other extensions and for the integration tests. */
@@ -20,7 +20,7 @@ export interface ContinuumApi {
   readonly peers: PeersTreeProvider
   readonly commands: Commands
   /** The search behind the QuickPick: local, then network batches. */
-  search(text: string, options?: SearchOptions): Promise<SearchUpdate>
+  search(text: string, options?: SearchOptions): Promise<SearchState>
   settings(): ExtensionSettings
 }
 

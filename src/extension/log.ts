@@ -1,7 +1,7 @@
 // Forwards the node's log records to the "Continuum" LogOutputChannel, so the user picks the level with
 // "Developer: Set Log Level…" and every error notification can point at it.
 import type * as vscode from 'vscode'
-import type { LogRecord } from '../node/util/logger'
+import type { LogRecord } from '../node'
 
 export function logToChannel (channel: vscode.LogOutputChannel): (record: LogRecord) => void {
   return record => {

@@ -2,9 +2,7 @@
 // change, stops it on deactivate, and turns start failures into a state the UI shows with a fix.
 // UI classes only listen to its events; it never touches UI itself.
 import * as vscode from 'vscode'
-import { createMeshNode, type MeshNode, type MeshNodeInit } from '../node/mesh-node'
-import { defaultFeatures } from '../node/features'
-import { errorMessage, type LogRecord } from '../node/util/logger'
+import { createMeshNode, defaultFeatures, errorMessage, type LogRecord, type MeshNode, type MeshNodeInit } from '../node'
 import { featureOptionsFromSettings, nodeInitFromSettings, validateSettings, type ExtensionSettings } from './settings'
 
 /** A way out of a failed start that the UI offers as a button. */
@@ -31,8 +29,6 @@ export interface NodeHostInit {
   onLog: (record: LogRecord) => void
   /** Builds the node. @default createMeshNode */
   createNode?: (init: MeshNodeInit) => MeshNode
-  /** How often catalog counts are compared to notice gossip, ms. @default 2000 */
-  pollMs?: number
 }
 
 /** The node is not running; the message says why and what to do. */
@@ -51,7 +47,6 @@ export class NodeHost implements vscode.Disposable {
   /** Peers, neighbours or catalog counts changed (a peer came or went, gossip brought adapters, an install). */
   readonly onDidChangeMesh = this._onDidChangeMesh.event
   private snapshot: MeshSnapshot = { peers: 0, neighbours: 0, local: 0, remote: 0 }
-  private poll?: NodeJS.Timeout
   private readonly detach: Array<() => void> = []
 
   constructor (private readonly init: NodeHostInit) {}
@@ -159,17 +154,14 @@ export class NodeHost implements vscode.Disposable {
 
   private watch (node: MeshNode): void {
     const onChange = (): void => { this.refreshSnapshot() }
-    for (const type of ['peer:connect', 'peer:disconnect', 'neighbours:change', 'bootstrap'] as const) {
+    // The facade's events cover everything the snapshot shows (catalog changes arrive throttled).
+    for (const type of ['peer:connect', 'peer:disconnect', 'neighbours:change', 'bootstrap', 'catalog:change'] as const) {
       node.addEventListener(type, onChange)
       this.detach.push(() => { node.removeEventListener(type, onChange) })
     }
-    // Gossip adds catalog entries without an event of the facade: compare counts now and then (cheap).
-    this.poll = setInterval(onChange, this.init.pollMs ?? 2_000)
-    this.poll.unref()
   }
 
   private unwatch (): void {
-    clearInterval(this.poll)
     for (const off of this.detach.splice(0)) off()
   }
 

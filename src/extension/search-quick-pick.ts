@@ -1,10 +1,9 @@
 // The search QuickPick: local results as you type, network results streaming in with the busy
 // indicator; each item offers Install into Project, Show Details and Copy CID.
 import * as vscode from 'vscode'
-import type { MeshNode } from '../node/mesh-node'
-import { errorMessage } from '../node/util/logger'
+import { errorMessage, type MeshNode } from '../node'
 import { escapeIcons } from './peer-text'
-import { formatPrice, formatSimilarity, hostCount, searchAdapters, type AdapterResult } from './search'
+import { formatPrice, formatSimilarity, fromNetwork, hostCount, searchAdapters, type AdapterResult } from './search'
 import type { SearchSettings } from './settings'
 
 /** Typing pauses this long before a search runs. */
@@ -26,7 +25,7 @@ export function toPick (r: AdapterResult): AdapterPick {
     // Peer text: QuickPick renders `$(icon)` syntax, so it is shown literally.
     label: escapeIcons(r.name),
     description: [formatSimilarity(r.similarity), r.rating !== undefined ? `★ ${r.rating.toFixed(1)}` : undefined, formatPrice(r.price), `${hosts} ${hosts === 1 ? 'peer' : 'peers'}`].filter(Boolean).join(' · '),
-    detail: `${escapeIcons(r.specializations.slice(0, 6).join(', '))}${r.network === true ? ' · from the network' : ''}`,
+    detail: `${escapeIcons(r.specializations.slice(0, 6).join(', '))}${fromNetwork(r) ? ' · from the network' : ''}`,
     // The list is ranked by meaning, not by VS Code's fuzzy match on the typed text.
     alwaysShow: true,
     buttons: BUTTONS,

@@ -3,9 +3,7 @@
 import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
-import type { MeshNodeInit } from '../node/mesh-node'
-import { announcementSourceKind, parsePeerAddress } from '../node/bootstrap/announcements'
-import type { FeatureOptions } from '../node/features'
+import { announcementSourceKind, parsePeerAddress, type FeatureOptions, type MeshNodeInit } from '../node'
 
 export const SECTION = 'continuum'
 

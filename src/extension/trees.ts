@@ -1,10 +1,10 @@
 // The sidebar trees. They only read the node (through NodeHost) and refresh on its events.
 import * as vscode from 'vscode'
 import type { NodeHost } from './node-host'
-import { contentFeature, toInstalled, type InstalledAdapter } from './content'
+import { installedView, type InstalledView } from './content'
+import { formatPrice, hostCount, type AdapterResult } from './search'
+import { errorMessage, resultFromHit } from '../node'
 import { escapeMarkdown, escapeMarkdownParagraphs } from './peer-text'
-import { formatPrice, hostCount, resultFromHit, type AdapterResult } from './search'
-import { errorMessage } from '../node/util/logger'
 
 /** Entries listed per group; the rest are reached through search. */
 const MAX_GROUP_ITEMS = 300
@@ -14,7 +14,7 @@ export type AdapterGroup = 'installed' | 'mine' | 'discovered'
 export type AdapterTreeNode =
   | { type: 'group', group: AdapterGroup, label: string, count: number }
   | { type: 'adapter', group: AdapterGroup, result: AdapterResult }
-  | { type: 'installed', item: InstalledAdapter, folder: vscode.WorkspaceFolder, result?: AdapterResult }
+  | { type: 'installed', item: InstalledView, folder: vscode.WorkspaceFolder, result?: AdapterResult }
   | { type: 'info', label: string, tooltip?: string }
 
 const GROUP_LABELS: Record<AdapterGroup, string> = {
@@ -51,11 +51,11 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
       case 'adapter': return adapterItem(n.result, n.group)
       case 'installed': {
         const item = n.result !== undefined ? adapterItem(n.result, 'installed') : new vscode.TreeItem(n.item.name)
-        item.id = `installed:${n.folder.uri.toString()}:${n.item.id ?? n.item.name}`
+        item.id = `installed:${n.folder.uri.toString()}:${n.item.id}`
         item.contextValue = 'adapter.installed'
         item.iconPath = new vscode.ThemeIcon('package')
         const where = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` · ${n.folder.name}` : ''
-        item.description = `${n.item.version !== undefined ? `v${n.item.version}` : ''}${where}`
+        item.description = `v${n.item.version}${where}`
         return item
       }
       case 'info': {
@@ -74,21 +74,23 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
     if (n === undefined) {
       const installed = await this.installed()
       const mine = this.mine()
-      const discovered = this.discovered()
+      // Counted, not listed: the remote catalog can hold 10k entries.
+      const discovered = node.catalog.count('remote')
       const installedCount = installed.filter(x => x.type === 'installed').length
       // Nothing at all: the view's welcome content says what to do next.
-      if (installedCount + mine.length + discovered.length === 0) return []
+      if (installedCount + mine.length + discovered === 0) return []
       return [
         { type: 'group', group: 'installed', label: GROUP_LABELS.installed, count: installedCount },
         { type: 'group', group: 'mine', label: GROUP_LABELS.mine, count: mine.length },
-        { type: 'group', group: 'discovered', label: GROUP_LABELS.discovered, count: discovered.length }
+        { type: 'group', group: 'discovered', label: GROUP_LABELS.discovered, count: discovered }
       ]
     }
     if (n.type !== 'group') return []
     if (n.group === 'installed') return this.installed()
     const list = n.group === 'mine' ? this.mine() : this.discovered()
+    const total = n.group === 'mine' ? list.length : node.catalog.count('remote')
     const shown: AdapterTreeNode[] = list.slice(0, MAX_GROUP_ITEMS).map(result => ({ type: 'adapter', group: n.group, result }))
-    if (list.length > MAX_GROUP_ITEMS) shown.push({ type: 'info', label: `${list.length - MAX_GROUP_ITEMS} more — use Search Adapters to find them` })
+    if (total > MAX_GROUP_ITEMS) shown.push({ type: 'info', label: `${total - MAX_GROUP_ITEMS} more — use Search Adapters to find them` })
     return shown
   }
 
@@ -99,26 +101,25 @@ export class AdaptersTreeProvider implements vscode.TreeDataProvider<AdapterTree
     return node.catalog.list('local').filter(h => h.manifest.publisher === node.catalog.publisher).map(resultFromHit)
   }
 
-  /** Adapters learned from peers (gossip, search answers). */
+  /** The newest adapters learned from peers (gossip, search answers): the first page the tree shows. */
   discovered (): AdapterResult[] {
     const node = this.host.node
     if (node === undefined) return []
-    return node.catalog.list('remote').map(resultFromHit)
+    return node.catalog.list('remote', { limit: MAX_GROUP_ITEMS }).map(resultFromHit)
   }
 
   /** Adapters installed into the open workspace folders, or a line saying why none can be. */
   async installed (): Promise<AdapterTreeNode[]> {
     const node = this.host.node
-    const content = contentFeature(node)
     if (node === undefined) return []
+    const content = node.content
     if (content === undefined) return [{ type: 'info', label: 'Installing is not available in this build', tooltip: 'This build of the node runs without the content feature (adapter files over the mesh).' }]
     const out: AdapterTreeNode[] = []
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue
       try {
-        for (const raw of await content.listInstalled(folder.uri.fsPath)) {
-          const item = toInstalled(raw)
-          if (item === undefined) continue
+        for (const entry of await content.listInstalled(folder.uri.fsPath)) {
+          const item = installedView(entry)
           const hit = node.catalog.list('local').find(h => h.manifest.id === item.id || h.manifest.contentHash === item.cid)
           out.push({ type: 'installed', item, folder, result: hit !== undefined ? resultFromHit(hit) : undefined })
         }
@@ -180,9 +181,8 @@ export class PeersTreeProvider implements vscode.TreeDataProvider<PeerTreeNode>,
   getChildren (p?: PeerTreeNode): PeerTreeNode[] {
     const node = this.host.node
     if (p !== undefined || node === undefined) return []
-    // How many cached adapters each peer advertised.
-    const counts = new Map<string, number>()
-    for (const h of node.catalog.list('remote')) for (const peer of h.availableFrom) counts.set(peer, (counts.get(peer) ?? 0) + 1)
+    // How many cached adapters each peer advertised (counted in place, not listed).
+    const counts = node.catalog.hostCounts()
     return node.peers()
       .map(s => ({ peerId: s.peerId, latencyMs: s.latencyMs, neighbour: s.neighbour, adapters: counts.get(s.peerId) ?? 0, direction: s.direction, address: s.addresses[0] }))
       .sort((a, b) => Number(b.neighbour) - Number(a.neighbour) || (a.latencyMs ?? Infinity) - (b.latencyMs ?? Infinity))

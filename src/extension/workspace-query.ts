@@ -1,8 +1,10 @@
-// Builds a search query that describes the open workspace: project descriptions and keywords first
-// (the embedder reads only the first ~256 word pieces), then the active editor's language and selection,
-// the main dependencies, and the start of the README. No `vscode` import: the command gathers the
-// files and tests call this directly.
-import { MAX_QUERY_CHARS } from '../node/catalog/constants'
+// Builds a search query that says what the open workspace is about: the project's own description (or the
+// README's opening paragraph) with generic words taken out, its keywords, the selection, then the most telling
+// words of the README, the open file's comments and identifiers and the dependency names (weighed in
+// workspace-terms.ts). Kept short: the embedder averages over every word piece, so padding dilutes the
+// meaning. No `vscode` import: the command gathers the files and tests call this directly.
+import { MAX_QUERY_CHARS } from '../node'
+import { codeComments, codeIdentifiers, dependencyWords, weighTerms, withoutGenericWords, words } from './workspace-terms'
 
 export interface WorkspaceSources {
   /** Folder name, used when nothing else describes the project. */
@@ -11,9 +13,14 @@ export interface WorkspaceSources {
   packageJson?: string
   pyprojectToml?: string
   cargoToml?: string
-  /** VS Code language id of the active editor (e.g. `typescript`). */
+  /**
+   * VS Code language id of the active editor (e.g. `typescript`). Not put into the query: the programming
+   * language pulls towards language tutors rather than towards what the project does.
+   */
   language?: string
   selection?: string
+  /** Text of the file open in the active editor (its comments and identifiers are weighed). */
+  activeFile?: string
 }
 
 /** Files read from each workspace folder root (first match of each group). */
@@ -24,16 +31,15 @@ export const SOURCE_FILES = {
   cargoToml: ['Cargo.toml']
 } as const
 
-const MAX_DEPENDENCIES = 25
+const MAX_DEPENDENCIES = 8
 const MAX_SELECTION_CHARS = 600
-const MAX_README_CHARS = 1_200
-
-/** Language ids whose name reads better spelled out. */
-const LANGUAGE_NAMES: Record<string, string> = {
-  typescript: 'TypeScript', typescriptreact: 'TypeScript React', javascript: 'JavaScript', javascriptreact: 'JavaScript React',
-  python: 'Python', rust: 'Rust', go: 'Go', java: 'Java', csharp: 'C#', cpp: 'C++', c: 'C', ruby: 'Ruby', php: 'PHP',
-  swift: 'Swift', kotlin: 'Kotlin', sql: 'SQL', html: 'HTML', css: 'CSS', markdown: 'Markdown', shellscript: 'shell script'
-}
+const MAX_LEAD_CHARS = 300
+/** Key terms appended to the query. */
+const MAX_KEY_TERMS = 8
+/** The best-weighted key terms, repeated even when the description already says them. */
+const TOP_TERMS_REPEATED = 2
+/** Only so much of the README and of the open file is read (a generated file can be huge). */
+const MAX_SOURCE_CHARS = 20_000
 
 interface ProjectInfo { name?: string, description?: string, keywords: string[], dependencies: string[] }
 
@@ -126,7 +132,18 @@ export function readmeText (md: string): string {
     .trim()
 }
 
-/** The query: what the project is, what it uses, what the user is looking at. Empty when nothing is known. */
+/** The README's first paragraph of prose (headings, badges and code skipped), as plain text. */
+export function readmeLead (md: string): string {
+  const blocks = md.replace(/```[\s\S]*?```/g, '\n\n').split(/\r?\n\s*\r?\n/)
+  for (const block of blocks) {
+    if (/^\s{0,3}#/.test(block)) continue
+    const text = readmeText(block)
+    if (text.split(/\s+/).length >= 4) return text
+  }
+  return ''
+}
+
+/** The query: what the project is for, what it is about, what the user is looking at. Empty when nothing is known. */
 export function buildWorkspaceQuery (src: WorkspaceSources): string {
   const infos = [
     src.packageJson !== undefined ? parsePackageJson(src.packageJson) : undefined,
@@ -134,20 +151,33 @@ export function buildWorkspaceQuery (src: WorkspaceSources): string {
     src.cargoToml !== undefined ? parseCargoToml(src.cargoToml) : undefined
   ].filter((x): x is ProjectInfo => x !== undefined)
   const parts: string[] = []
-  const language = src.language !== undefined && src.language !== 'plaintext' ? (LANGUAGE_NAMES[src.language] ?? src.language) : undefined
   const descriptions = unique(infos.map(i => i.description?.trim()).filter((d): d is string => d !== undefined && d !== ''))
-  const readme = src.readme !== undefined ? readmeText(src.readme) : ''
-  if (descriptions.length > 0) parts.push(sentence(descriptions.join('. ')))
-  else if (readme !== '') parts.push(sentence(clip(readme, 300)))
+  const readmeMd = src.readme?.slice(0, MAX_SOURCE_CHARS)
+  const lead = readmeMd !== undefined ? readmeLead(readmeMd) : ''
+  const purpose = descriptions.length > 0 ? descriptions.join('. ') : clip(lead, MAX_LEAD_CHARS)
+  const telling = withoutGenericWords(purpose)
+  if (telling !== '') parts.push(sentence(telling))
   else if (src.folderName !== undefined) parts.push(sentence(`A project named ${src.folderName}`))
-  if (language !== undefined) parts.push(`Written in ${language}.`)
   const keywords = unique(infos.flatMap(i => i.keywords)).slice(0, 15)
   if (keywords.length > 0) parts.push(`Topics: ${keywords.join(', ')}.`)
   const selection = src.selection?.trim()
-  if (selection !== undefined && selection !== '') parts.push(`Working on: ${clip(selection.replace(/\s+/g, ' '), MAX_SELECTION_CHARS)}`)
-  const deps = unique(infos.flatMap(i => i.dependencies).filter(d => !d.startsWith('@types/'))).slice(0, MAX_DEPENDENCIES)
+  if (selection !== undefined && selection !== '') parts.push(sentence(`Working on: ${clip(selection.replace(/\s+/g, ' '), MAX_SELECTION_CHARS)}`))
+  const deps = dependencyWords(unique(infos.flatMap(i => i.dependencies))).slice(0, MAX_DEPENDENCIES)
+  const file = src.activeFile?.slice(0, MAX_SOURCE_CHARS)
+  const said = new Set(words(parts.join(' ')))
+  const weighted = weighTerms({
+    description: descriptions.join(' '),
+    keywords: keywords.join(' '),
+    readme: readmeMd !== undefined ? readmeText(readmeMd) : undefined,
+    comments: file !== undefined ? codeComments(file) : undefined,
+    identifiers: file !== undefined ? codeIdentifiers(file) : undefined,
+    dependencies: deps.join(' ')
+  })
+  // The few words every source agrees on are said again (the embedder averages, so repetition is weight);
+  // the rest only when not said yet.
+  const terms = weighted.filter((t, i) => i < TOP_TERMS_REPEATED || !said.has(t.term)).slice(0, MAX_KEY_TERMS).map(t => t.term)
+  if (terms.length > 0) parts.push(`About: ${terms.join(', ')}.`)
   if (deps.length > 0) parts.push(`Uses ${deps.join(', ')}.`)
-  if (readme !== '' && descriptions.length > 0) parts.push(clip(readme, MAX_README_CHARS))
   return clip(parts.join(' '), MAX_QUERY_CHARS - 1)
 }
 

@@ -2,7 +2,7 @@
 // started after the node's own protocols and before bootstrap, so every protocol is registered
 // before peers identify us; they are stopped in reverse order before the node stops.
 import type { MeshNode } from './mesh-node'
-import type { ApiServer } from './api/server'
+import type { RouteRegistry } from './api/router'
 
 export interface MeshFeature {
   /** Unique name; also the key of this feature's figures in `status().features`. */
@@ -12,5 +12,5 @@ export interface MeshFeature {
   /** JSON-serialisable figures shown in `mesh status` and the local API. */
   status?(): unknown
   /** Adds this feature's routes to the local API. */
-  registerRoutes?(api: ApiServer): void
+  registerRoutes?(api: RouteRegistry): void
 }

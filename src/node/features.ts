@@ -9,13 +9,17 @@ import { flood } from './flood'
 export interface FeatureOptions {
   /** Seconds between catalog gossip rounds; 0 disables the timer. @default 30 */
   gossipIntervalSeconds?: number
+  /** Exchange catalogs with neighbours; off, peers find this node's adapters by network search only. @default true */
+  gossip?: boolean
 }
 
 export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
+  // Content pays for installs through the ledger: wired here, so content never imports the economy.
+  const ledger = ledgerFeature()
   return [
-    gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 }),
+    ...(options.gossip === false ? [] : [gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 })]),
     flood(),
-    contentFeature(),
-    ledgerFeature()
+    contentFeature({ payments: ledger }),
+    ledger
   ]
 }

@@ -24,7 +24,17 @@ import { NodeNotStartedError } from './errors'
 import { createEmbedder, type Embedder } from './embedding'
 import { AdapterCatalog } from './catalog/catalog'
 import { findSampleCatalog } from './catalog/sample'
+import { CATALOG_EVENT_THROTTLE_MS } from './catalog/constants'
+import { loadDictionary, type Dictionaries, type ForeignLanguage } from './language'
 import type { MeshFeature } from './feature'
+import { FloodFeature } from './flood/feature'
+import { ContentFeature } from './content/feature'
+import type { ContentApi } from './content/api'
+import { LedgerFeature } from './economy/ledger-feature'
+import type { WalletApi } from './economy/wallet'
+import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
+import type { SearchUpdate } from './search/view'
+import type { FloodSearchOptions } from './flood/engine'
 
 /** How long a misbehaving peer is refused. */
 const DEFAULT_BAN_MS = 60_000
@@ -50,6 +60,12 @@ export interface MeshNodeInit {
   remoteCapacity?: number
   /** Share one embedder between nodes (simulations, tests); the node then does not close it. @default a new worker-thread embedder */
   embedder?: Embedder
+  /**
+   * Bilingual dictionaries the user installed (dictd files, e.g. Debian's dict-freedict-spa-eng), consulted
+   * for Spanish/French/German query words the built-in glossary lacks. One that cannot be loaded is logged
+   * and skipped. @default none
+   */
+  dictionaries?: DictionaryOption[]
   /** Import the bundled demo catalog on start (or the JSONL file at this path). @default false */
   sampleCatalog?: boolean | string
   /** Capabilities started on this node (gossip, flood search, …), in order. @default [] */
@@ -59,6 +75,9 @@ export interface MeshNodeInit {
   /** Receives every log record. @default discard */
   onLog?: (record: LogRecord) => void
 }
+
+/** A dictd dictionary: `base` is the path without `.index` / `.dict.dz`. */
+export interface DictionaryOption { language: ForeignLanguage, base: string }
 
 export interface PeerSummary {
   peerId: string
@@ -93,6 +112,8 @@ export interface MeshNodeEvents {
   'peer:disconnect': CustomEvent<{ peerId: string }>
   'neighbours:change': CustomEvent<{ neighbours: string[] }>
   'bootstrap': CustomEvent<BootstrapReport>
+  /** Adapters entered or left the catalog (gossip, search answers, imports, installs); throttled to one per 250 ms. */
+  'catalog:change': CustomEvent<{ local: number, remote: number }>
   'log': CustomEvent<LogRecord>
 }
 
@@ -117,6 +138,7 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
   private startedAt = 0
   private maintenanceTimer?: NodeJS.Timeout
   private cacheSaveTimer?: NodeJS.Timeout
+  private catalogEventTimer?: NodeJS.Timeout
   private shutdown = new AbortController()
   private readonly bans = new Map<string, number>()
   /** Resolves when the first bootstrap round has finished. */
@@ -147,9 +169,48 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     return this.identity.privateKey
   }
 
-  /** A started feature by name. */
+  /**
+   * A started feature by name. Only content and economy still find each other this way, until they become
+   * typed services; everything else uses the typed members (`flood`, `content`, `search`).
+   */
   feature<T extends MeshFeature> (name: string): T | undefined {
     return this.startedFeatures.find(f => f.name === name) as T | undefined
+  }
+
+  /** A started feature of this class: typed, found by what it is rather than by a name. */
+  private started<T extends MeshFeature> (kind: abstract new (...args: never[]) => T): T | undefined {
+    return this.startedFeatures.find((f): f is T => f instanceof kind)
+  }
+
+  /** Network search (bounded flood), when this node runs it. */
+  get flood (): FloodFeature | undefined { return this.started(FloodFeature) }
+
+  /** Adapter files over the mesh (publish, install, lockfile), when this node runs it. */
+  get content (): ContentApi | undefined { return this.started(ContentFeature) }
+
+  /** The token wallet (balance, stats, history, send, verify), when this node runs the ledger. */
+  get wallet (): WalletApi | undefined { return this.started(LedgerFeature) }
+
+  /**
+   * An adapter's name by content id: a bundle CID this node hosts, or a local manifest's content hash.
+   * The ledger names the top earning adapter in its stats with it (so the economy needs no content import).
+   */
+  adapterName (contentId: string): string | undefined {
+    return this.started(ContentFeature)?.hosted.get(contentId)?.manifest.name ??
+      this._catalog?.list('local').find(h => h.manifest.contentHash === contentId)?.manifest.name
+  }
+
+  /**
+   * Searches: local results first, then network batches when `query.network` is set and flood search
+   * runs, de-duplicated. Every consumer (API route, CLI, QuickPick, marketplace panel) goes through here.
+   */
+  search (query: SearchQuery, options: SearchOptions = {}): AsyncIterable<SearchUpdate> {
+    return search({ catalog: this.catalog, network: this.flood }, query, options)
+  }
+
+  /** Extends a network search (running, or finished in the last 10 minutes) with more hops or patience. */
+  continueSearch (searchId: string, options: FloodSearchOptions & Pick<SearchOptions, 'onProgress'> = {}): AsyncIterable<SearchUpdate> {
+    return continueSearch(this.flood, searchId, options)
   }
 
   /** Features started on this node, in start order. */
@@ -169,6 +230,19 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     return this.neighbourSet
   }
 
+  private async loadDictionaries (into: Dictionaries, signal: AbortSignal): Promise<void> {
+    for (const d of this.init.dictionaries ?? []) {
+      try {
+        const dict = await loadDictionary(d.base, d.language, { signal })
+        into[d.language] = dict
+        this.log.info(`Dictionary ${d.language}: ${dict.size} words from ${d.base}`)
+      } catch (err) {
+        if (signal.aborted) return
+        this.log.warn(`Dictionary ${d.language} not loaded: ${errorMessage(err)}`)
+      }
+    }
+  }
+
   async start (): Promise<void> {
     if (this._state !== 'stopped') return
     this._state = 'starting'
@@ -180,8 +254,13 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
       await tightenSecrets(this.dataDir, this.log)
       this.identity = await openIdentity(this.dataDir)
       const embedder = this.init.embedder ?? (this.ownEmbedder = createEmbedder())
-      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity })
+      // Filled in the background (a large dictionary takes seconds to load): searches use each once it is in.
+      const dictionaries: Dictionaries = {}
+      void this.loadDictionaries(dictionaries, this.shutdown.signal)
+      this._catalog = new AdapterCatalog({ dir: path.join(this.dataDir, 'catalog'), privateKey: this.identity.privateKey, embedder, log: this.log.child('catalog'), remoteCapacity: this.init.remoteCapacity, dictionaries })
       await this._catalog.open()
+      this._catalog.addEventListener('change', () => this.catalogChanged())
+      this._catalog.addEventListener('remove', () => this.catalogChanged())
       this.peerCache = new PeerCache({ file: path.join(this.dataDir, 'peers.json') })
       const cacheLoad = await this.peerCache.load()
       if (cacheLoad.problem !== undefined) this.log.warn(cacheLoad.problem)
@@ -309,6 +388,19 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     }
   }
 
+  /** Re-emits catalog changes as one trailing 'catalog:change' per throttle window, with the new counts. */
+  private catalogChanged (): void {
+    if (this.catalogEventTimer !== undefined) return
+    this.catalogEventTimer = setTimeout(() => {
+      this.catalogEventTimer = undefined
+      const catalog = this._catalog
+      if (catalog === undefined) return
+      try {
+        this.safeDispatchEvent('catalog:change', { detail: { local: catalog.count('local'), remote: catalog.count('remote') } })
+      } catch { /* closing */ }
+    }, CATALOG_EVENT_THROTTLE_MS)
+  }
+
   private scheduleCacheSave (): void {
     if (this.cacheSaveTimer !== undefined) return
     this.cacheSaveTimer = setTimeout(() => {
@@ -333,6 +425,8 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
     clearInterval(this.maintenanceTimer)
     clearTimeout(this.cacheSaveTimer)
     this.cacheSaveTimer = undefined
+    clearTimeout(this.catalogEventTimer)
+    this.catalogEventTimer = undefined
     this.bootstrapper?.stop()
     this.neighbourSet?.stop()
     await this.pex?.stop()

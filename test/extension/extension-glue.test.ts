@@ -10,17 +10,18 @@ import path from 'node:path'
 import { createEmbedder, type Embedder } from '../../src/node/embedding'
 import { findSampleCatalog } from '../../src/node/catalog/sample'
 import { createMeshNode } from '../../src/node/mesh-node'
-import type { MeshFeature } from '../../src/node/feature'
+import { flood } from '../../src/node/flood'
 import { DEFAULT_SETTINGS, readSettings, validateSettings, nodeInitFromSettings, type ExtensionSettings } from '../../src/extension/settings'
 import { NodeHost, type NodeHostState } from '../../src/extension/node-host'
 import { statusText } from '../../src/extension/status-bar'
 import { AdaptersTreeProvider, PeersTreeProvider, type AdapterTreeNode } from '../../src/extension/trees'
-import { searchAdapters, resultFromWire, type AdapterResult } from '../../src/extension/search'
+import { searchAdapters, fromNetwork, type AdapterResult, type SearchState } from '../../src/extension/search'
 import { toPick, showSearchQuickPick, type AdapterAction } from '../../src/extension/search-quick-pick'
 import { buildWorkspaceQuery, parseCargoToml, parsePyproject } from '../../src/extension/workspace-query'
 import { activate, deactivate, type ContinuumApi } from '../../src/extension/extension'
 import { Commands } from '../../src/extension/commands'
-import { tempDir, waitFor } from '../helpers/mesh'
+import { startTestNode, tcpAddr, tempDir, waitFor } from '../helpers/mesh'
+import { CARILLON, CARILLON_QUERY } from '../helpers/adapters'
 
 const root = process.env.CONTINUUM_ROOT ?? path.resolve(__dirname, '..', '..', '..')
 let embedder: Embedder
@@ -34,15 +35,13 @@ after(async () => { await embedder.close() })
 
 const loopback = (over: Partial<ExtensionSettings> = {}): ExtensionSettings => ({ ...DEFAULT_SETTINGS, listenAddress: '127.0.0.1', listenPort: 0, mdns: false, ...over })
 
-function hostFor (dir: string, s: ExtensionSettings, features: MeshFeature[] = []): NodeHost {
+function hostFor (dir: string, s: ExtensionSettings): NodeHost {
   return new NodeHost({
     dataDir: dir,
     settings: () => s,
     onLog: () => {},
-    // Share one embedder between the tests' nodes; keep the features the test asks for.
-    // A test's feature replaces the default one of the same name.
-    createNode: init => createMeshNode({ ...init, embedder, features: [...(init.features ?? []).filter(f => !features.some(x => x.name === f.name)), ...features] }),
-    pollMs: 100
+    // Share one embedder between the tests' nodes; the node runs the extension's default features.
+    createNode: init => createMeshNode({ ...init, embedder })
   })
 }
 
@@ -152,49 +151,51 @@ test('node host: a second window on the same data dir says another window runs t
   }
 })
 
-test('search: local results first; network batches are merged by key with their hosts and ranked', async () => {
+test('search: local results first, then a far node\'s adapter that only the flood can find (it runs no gossip), ranked without duplicates', async () => {
   const dir = await tempDir()
   const file = path.join(dir, 'few.jsonl')
   await writeFile(file, lines.slice(0, 40).join('\n'))
-  // A network search layer that answers with one adapter we already have (from another host) and one new one.
-  let remote: Record<string, unknown> | undefined
-  const flood = {
-    name: 'flood',
-    start: async () => {},
-    stop: async () => {},
-    streamSearch: async (_req: unknown, _v: Float32Array, write: (r: unknown) => void) => {
-      write({ type: 'batch', elapsedMs: 5, hops: 1, results: [remote, { nonsense: true }] })
-      write({ type: 'batch', elapsedMs: 9, hops: 2, results: [{ ...remote, key: 'peerX/new-one', id: 'new-one', name: 'New One', similarity: 0.99, availableFrom: ['peerX'] }] })
-      return { total: 2, peersAnswered: 2 }
-    }
-  }
-  const host = hostFor(dir, loopback(), [flood])
+  const farFile = path.join(dir, 'far.jsonl')
+  await writeFile(farFile, JSON.stringify(CARILLON) + '\n' + lines.slice(0, 3).join('\n'))
+  const host = hostFor(dir, loopback())
+  // The far node runs flood search only: no catalog gossip, so nothing but a network search can bring its adapter.
+  const far = await startTestNode({ embedder, features: [flood()] })
   try {
     await host.start()
     const node = host.node!
     await node.catalog.import(file)
-    const first = (await node.catalog.search({ text: 'debugging asynchronous JavaScript promises', minSimilarity: 0 })).hits[0]
-    remote = { key: first.key, id: first.manifest.id, name: first.manifest.name, contentHash: first.manifest.contentHash, similarity: 0.5, availableFrom: ['peerY'], specializations: [] }
-    const phases: string[] = []
-    const final = await searchAdapters(node, 'debugging asynchronous JavaScript promises', { ...DEFAULT_SETTINGS.search, minSimilarity: 0 }, { onUpdate: u => phases.push(u.phase) })
-    assert.deepEqual(phases, ['local', 'network', 'network', 'done'])
-    assert.equal(final.networkAvailable, true)
-    assert.equal(final.peersAnswered, 2)
-    assert.equal(final.results[0].key, 'peerX/new-one', 'the most similar network result ranks first')
-    const merged = final.results.find(r => r.key === first.key)
-    assert.ok(merged !== undefined)
-    assert.equal(merged.location, 'local', 'the local entry is kept')
-    assert.deepEqual(merged.availableFrom, ['peerY'], 'and learns the new host')
-    assert.equal(new Set(final.results.map(r => r.key)).size, final.results.length, 'no duplicates')
-    const pick = toPick(final.results[0])
-    assert.match(pick.description ?? '', /^99% · .*1 peer$/)
-    assert.equal(pick.alwaysShow, true)
-    // Without the network feature: local results only, said so.
-    const local = await searchAdapters(node, 'debugging asynchronous JavaScript promises', DEFAULT_SETTINGS.search, { localOnly: true })
+    await far.catalog.import(farFile)
+    await node.connect(tcpAddr(far))
+    await waitFor('the far node to be a neighbour', () => node.neighbours.has(far.peerId.toString()), 30_000)
+    const settings = { ...DEFAULT_SETTINGS.search, minSimilarity: 0, timeoutMs: 10_000 }
+    // Local only: the far node's adapter is not in this node's catalog.
+    const local = await searchAdapters(node, CARILLON_QUERY, settings, { localOnly: true })
     assert.equal(local.networkAvailable, false)
     assert.ok(local.results.length > 0 && local.results.every(r => r.location === 'local'))
+    assert.ok(!local.results.some(r => r.id === CARILLON.id), 'not known locally')
+
+    const states: SearchState[] = []
+    const final = await searchAdapters(node, CARILLON_QUERY, settings, { onUpdate: u => states.push(u) })
+    assert.equal(states[0].phase, 'local', 'local results come first')
+    assert.ok(!states[0].results.some(r => r.id === CARILLON.id))
+    assert.equal(states.at(-1)?.phase, 'done')
+    assert.ok(states.some(u => u.phase === 'network'), 'then network batches')
+    assert.equal(final.networkAvailable, true)
+    assert.ok(final.peersAnswered >= 1)
+    const hit = final.results.find(r => r.id === CARILLON.id)
+    assert.ok(hit !== undefined, `the far node's adapter is found over the network: ${final.results.map(r => r.id).join(', ')}`)
+    assert.equal(hit.location, 'remote')
+    assert.ok(fromNetwork(hit))
+    assert.deepEqual(hit.availableFrom, [far.peerId.toString()])
+    assert.equal(final.results[0].id, CARILLON.id, 'the most similar result ranks first')
+    assert.equal(new Set(final.results.map(r => r.key)).size, final.results.length, 'no key twice')
+    const pick = toPick(hit)
+    assert.match(pick.description ?? '', /^\d+% · ★ 4\.2 · 3 tokens · 1 peer$/)
+    assert.match(pick.detail ?? '', /from the network/)
+    assert.equal(pick.alwaysShow, true)
   } finally {
     await host.stop()
+    await far.stop()
   }
 })
 
@@ -232,12 +233,6 @@ test('search QuickPick: results as you type (busy until the network is done), th
   }
 })
 
-test('search: network records without a key, name or CID are dropped', () => {
-  assert.equal(resultFromWire({ name: 'x' }), undefined)
-  assert.equal(resultFromWire('x'), undefined)
-  assert.equal(resultFromWire({ key: 'a/b', name: 'B', contentHash: 'h', similarity: 7 })?.similarity, 1)
-})
-
 // What a hostile publisher can sign into a manifest: a tracking image, raw HTML, a command link, icon syntax.
 const HOSTILE = '![x](http://127.0.0.1:1/track.png) <img src=x onerror=alert(1)> [click](command:evil) $(alert) **bold**'
 /** Every CommonMark-active character escaped: the text renders literally, whatever it holds. */
@@ -248,7 +243,7 @@ test('peer text: Show Details, the Adapters tooltip and the QuickPick show markd
   const hostile: AdapterResult = {
     key: 'remote/12D3KooWevil/evil-lora', id: 'evil-lora', name: `Evil ${HOSTILE}`, version: '1.0.0', description: `${HOSTILE}\n# heading\n\n| a | b |\n${HOSTILE}`,
     kind: 'lora', baseModel: 'x`y](http://127.0.0.1:1/)', specializations: ['[tag](http://127.0.0.1:1/)'], price: 0, contentHash: 'sha256-<img>', publisher: '12D3KooW<b>',
-    similarity: 0.5, location: 'remote', availableFrom: []
+    capabilities: [], downloads: 0, score: 0.5, similarity: 0.5, location: 'remote', availableFrom: []
   }
   const host = hostFor(await tempDir(), loopback())
   const adapters = new AdaptersTreeProvider(host)
@@ -316,7 +311,7 @@ test('trees: Adapters groups own and discovered adapters with counts; Peers list
     assert.equal(item.contextValue, 'adapter.remote')
     assert.match(String(item.description), /1 peer/)
     const installed = await tree.getChildren(groups[0])
-    if (a.node!.feature('content') === undefined) assert.match((installed[0] as Extract<AdapterTreeNode, { type: 'info' }>).label, /not available in this build/)
+    if (a.node!.content === undefined) assert.match((installed[0] as Extract<AdapterTreeNode, { type: 'info' }>).label, /not available in this build/)
     else assert.deepEqual(installed, [], 'no workspace folder open: nothing installed')
     const peers = new PeersTreeProvider(a)
     assert.deepEqual(peers.getChildren(), [])
@@ -340,10 +335,11 @@ test('workspace query: descriptions, keywords, language, selection and dependenc
     language: 'typescript',
     selection: 'function brixToPotentialAlcohol (brix: number)'
   })
-  assert.match(q, /^Vineyard management assistant for grape growers\. Written in TypeScript\. Topics: viticulture, wine\. Working on: function brixToPotentialAlcohol/)
-  assert.match(q, /Uses express\./)
-  assert.doesNotMatch(q, /@types|badge|npm start|\*\*/)
-  assert.match(q, /Tracks grape ripeness and fermentation\./)
+  assert.match(q, /^Vineyard management assistant for grape growers\. Topics: viticulture, wine\. Working on: function brixToPotentialAlcohol/)
+  // Infrastructure dependencies (express) and the programming language say nothing about the domain.
+  assert.doesNotMatch(q, /express|TypeScript|@types|badge|npm start|\*\*/)
+  // The README's telling words are weighed in.
+  assert.match(q, /About: .*ripeness.*fermentation/)
   assert.equal(buildWorkspaceQuery({}), '')
   assert.equal(buildWorkspaceQuery({ folderName: 'x' }), 'A project named x.')
   const py = parsePyproject('[project]\nname = "cellar"\ndescription = "Wine cellar inventory"\ndependencies = [\n  "fastapi>=0.100",\n  "sqlalchemy[asyncio] ~= 2.0",\n]\n[tool.other]\ndescription = "no"\n')

@@ -1,29 +1,11 @@
 // The web UI's typed protocol, shared by the page (both hosts) and the VS Code extension host.
-// It mirrors the local API's wire shapes (src/node/api) so the page can talk to either host the same way.
-// No imports: this file is bundled into the browser page and into the extension.
+// Results, search updates, status, peers and topology are the node's own types (`import type` through
+// src/node/index.ts, erased from the bundle); the install reference and the CID test are the node's one
+// dependency-free implementation (src/node/search/view.ts), bundled into the page.
+import type { BootstrapReport, HistoryEntry, LogRecord, MeshStatus, PeerSummary, SearchUpdate, Topology } from '../../src/node'
 
-/** One search result as the API sends it (`toResult` in src/node/api/genome-routes.ts). */
-export interface AdapterResult {
-  key: string
-  id: string
-  name: string
-  version: string
-  description: string
-  kind: string
-  baseModel: string
-  specializations: string[]
-  capabilities: string[]
-  domain?: string
-  price: number
-  rating?: number
-  downloads: number
-  contentHash: string
-  publisher: string
-  similarity: number
-  score: number
-  location: 'local' | 'remote'
-  availableFrom: string[]
-}
+export type { AdapterResult } from '../../src/node'
+export { installRef, isCid } from '../../src/node/search/view'
 
 export interface SearchRequest {
   query: string
@@ -35,60 +17,25 @@ export interface SearchRequest {
   k?: number
 }
 
-/** NDJSON records of `POST /api/search`. */
-export type SearchRecord =
-  | { type: 'local', results: AdapterResult[], truncated: boolean, elapsedMs: number, loading?: { done: number, total: number } }
-  | { type: 'batch', results: AdapterResult[], elapsedMs: number, hops?: number, from?: string }
-  | { type: 'done', total: number, peersAnswered: number, elapsedMs: number, network: boolean }
-  | { type: 'error', error: ApiErrorBody }
+/** NDJSON records of `POST /api/search`: the node's search updates, or an error ending the stream. */
+export type SearchRecord = SearchUpdate | { type: 'error', error: ApiErrorBody }
 
 export interface ApiErrorBody { name: string, message: string }
 
-export interface StrategyReportView { name?: string, strategy?: string, [k: string]: unknown }
-
-export interface BootstrapReportView {
-  startedAt: number
-  finishedAt: number
-  connectedPeers: number
-  lines: string[]
-}
-
-/** The parts of `GET /api/status` the UI reads. */
-export interface MeshStatusView {
-  peerId: string
-  addresses: string[]
-  announce: string[]
-  uptimeMs: number
-  connectedPeers: number
-  neighbours: string[]
-  maxNeighbours: number
-  bootstrap: BootstrapReportView | null
-  dropped: Record<string, Record<string, number>>
-  catalog: { local: number, remote: number }
-  features: Record<string, unknown>
-}
-
-export interface PeerView {
-  peerId: string
-  addresses: string[]
-  direction: 'inbound' | 'outbound'
-  neighbour: boolean
-  openedAt: number
-  latencyMs?: number
-}
-
-export interface TopologyView {
-  self: string
-  neighbours: Array<{ peerId: string, neighbours: string[] | null, error?: string }>
-}
+/** `GET /api/status` (the node's `MeshStatus` as JSON). */
+export type MeshStatusView = MeshStatus
+/** `GET /api/peers`. */
+export type PeerView = PeerSummary
+/** `GET /api/topology`. */
+export type TopologyView = Topology
 
 /** Live node events (the API's server-sent events, or forwarded by the extension host). */
 export type NodeEvent =
   | { type: 'peer:connect', data: { peerId: string } }
   | { type: 'peer:disconnect', data: { peerId: string } }
   | { type: 'neighbours:change', data: { neighbours: string[] } }
-  | { type: 'bootstrap', data: BootstrapReportView }
-  | { type: 'log', data: { time: number, level: string, component: string, message: string } }
+  | { type: 'bootstrap', data: BootstrapReport }
+  | { type: 'log', data: LogRecord }
 
 export const NODE_EVENT_TYPES = ['peer:connect', 'peer:disconnect', 'neighbours:change', 'bootstrap', 'log'] as const
 
@@ -110,14 +57,6 @@ export interface PublishRequest {
   price?: number
 }
 
-/** CIDv0 (`Qm…`) or base32 CIDv1 (`b…`); a `sha256-…` content hash is not one. */
-export function isCid (s: string): boolean {
-  return /^(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{58,120})$/.test(s)
-}
-
-/** The install reference of a result (its CID, else `publisher/id@version`): the node's own formatter. */
-export { installRef } from '../../src/node/content/ref'
-
 /** `GET /api/wallet/stats` (amounts in tokens). */
 export interface WalletStats {
   account: string
@@ -130,18 +69,8 @@ export interface WalletStats {
   topAdapter: { contentId: string, earned: number, downloads?: number, name?: string } | null
 }
 
-/** One entry of `GET /api/wallet/history` (amounts in tokens). */
-export interface WalletHistoryEntry {
-  seq: number
-  kind: string
-  time: number
-  delta: number
-  balance: number
-  counterparty?: string
-  memo?: string
-  contentId?: string
-  reason?: string
-}
+/** One entry of `GET /api/wallet/history`: the ledger's `HistoryEntry`, its amounts in tokens. */
+export type WalletHistoryEntry = HistoryEntry
 
 export interface WalletView { stats: WalletStats, history: WalletHistoryEntry[] }
 
@@ -181,21 +110,38 @@ export class ClientError extends Error {
 
 // ---- webview ⇄ extension host messages ----
 
-export type RequestMethod = 'status' | 'peers' | 'topology' | 'search' | 'install' | 'publish' | 'wallet' | 'pickFolder'
+/**
+ * Each request the page sends, paired with what answers it: `params` it carries, the `result` of its
+ * `response`, and the `record`s a streaming request sends before that.
+ */
+export interface RequestMap {
+  status: { params: undefined, result: MeshStatusView, record: never }
+  peers: { params: undefined, result: PeerView[], record: never }
+  topology: { params: undefined, result: TopologyView, record: never }
+  wallet: { params: undefined, result: WalletView, record: never }
+  pickFolder: { params: undefined, result: { path: string } | null, record: never }
+  search: { params: SearchRequest, result: undefined, record: SearchRecord }
+  install: { params: InstallRequest, result: undefined, record: ProgressRecord }
+  publish: { params: PublishRequest, result: undefined, record: ProgressRecord }
+}
+
+export type RequestMethod = keyof RequestMap
+
+/** A request of one method: with `params` when the method takes them. */
+export type RequestMessage<M extends RequestMethod = RequestMethod> = M extends RequestMethod
+  ? { type: 'request', id: number, method: M } & (RequestMap[M]['params'] extends undefined ? { params?: undefined } : { params: RequestMap[M]['params'] })
+  : never
 
 /** Page → host. */
 export type WebviewMessage =
-  | { type: 'request', id: number, method: 'status' | 'peers' | 'topology' | 'wallet' | 'pickFolder' }
-  | { type: 'request', id: number, method: 'search', params: SearchRequest }
-  | { type: 'request', id: number, method: 'install', params: InstallRequest }
-  | { type: 'request', id: number, method: 'publish', params: PublishRequest }
+  | RequestMessage
   | { type: 'cancel', id: number }
   | { type: 'ready' }
 
 /** Host → page. */
 export type HostMessage =
-  | { type: 'response', id: number, result: unknown }
-  | { type: 'record', id: number, record: unknown }
+  | { type: 'response', id: number, result: RequestMap[RequestMethod]['result'] }
+  | { type: 'record', id: number, record: RequestMap[RequestMethod]['record'] }
   | { type: 'error', id: number, error: ApiErrorBody }
   | { type: 'event', event: NodeEvent }
   | { type: 'connection', connection: ConnectionState }

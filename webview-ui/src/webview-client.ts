@@ -3,8 +3,8 @@
 import {
   ClientError,
   type ConnectionState, type HostMessage, type InstallRequest, type MeshClient, type MeshStatusView, type NodeEvent,
-  type PeerView, type ProgressRecord, type PublishRequest, type SearchRecord, type SearchRequest, type TopologyView,
-  type WalletView, type WebviewMessage
+  type PeerView, type ProgressRecord, type PublishRequest, type RequestMap, type RequestMessage, type RequestMethod,
+  type SearchRecord, type SearchRequest, type TopologyView, type WalletView, type WebviewMessage
 } from './protocol'
 
 export interface VsCodeApi {
@@ -28,26 +28,26 @@ export class WebviewMeshClient implements MeshClient {
     this.post({ type: 'ready' })
   }
 
-  status (signal?: AbortSignal): Promise<MeshStatusView> { return this.call('status', undefined, undefined, signal) as Promise<MeshStatusView> }
-  peers (signal?: AbortSignal): Promise<PeerView[]> { return this.call('peers', undefined, undefined, signal) as Promise<PeerView[]> }
-  topology (signal?: AbortSignal): Promise<TopologyView> { return this.call('topology', undefined, undefined, signal) as Promise<TopologyView> }
-  wallet (signal?: AbortSignal): Promise<WalletView> { return this.call('wallet', undefined, undefined, signal) as Promise<WalletView> }
+  status (signal?: AbortSignal): Promise<MeshStatusView> { return this.call('status', undefined, undefined, signal) }
+  peers (signal?: AbortSignal): Promise<PeerView[]> { return this.call('peers', undefined, undefined, signal) }
+  topology (signal?: AbortSignal): Promise<TopologyView> { return this.call('topology', undefined, undefined, signal) }
+  wallet (signal?: AbortSignal): Promise<WalletView> { return this.call('wallet', undefined, undefined, signal) }
 
   async search (req: SearchRequest, onRecord: (r: SearchRecord) => void, signal?: AbortSignal): Promise<void> {
-    await this.call('search', req, r => onRecord(r as SearchRecord), signal)
+    await this.call('search', req, onRecord, signal)
   }
 
   async install (req: InstallRequest, onRecord: (r: ProgressRecord) => void, signal?: AbortSignal): Promise<void> {
-    await this.call('install', req, r => onRecord(r as ProgressRecord), signal)
+    await this.call('install', req, onRecord, signal)
   }
 
   async publish (req: PublishRequest, onRecord: (r: ProgressRecord) => void, signal?: AbortSignal): Promise<void> {
-    await this.call('publish', req, r => onRecord(r as ProgressRecord), signal)
+    await this.call('publish', req, onRecord, signal)
   }
 
   async pickFolder (_title: string): Promise<string | undefined> {
     // The host shows its own dialog (the page cannot see the file system); the title is the host's too.
-    const r = await this.call('pickFolder', undefined, undefined) as { path?: string } | null
+    const r = await this.call('pickFolder', undefined, undefined)
     return typeof r?.path === 'string' ? r.path : undefined
   }
 
@@ -64,17 +64,18 @@ export class WebviewMeshClient implements MeshClient {
 
   private post (m: WebviewMessage): void { this.vscode.postMessage(m) }
 
-  private call (method: string, params: unknown, onRecord: ((r: unknown) => void) | undefined, signal?: AbortSignal): Promise<unknown> {
+  /** Sends one request; its records go to `onRecord`, its response resolves the promise with the paired type. */
+  private call<M extends RequestMethod> (method: M, params: RequestMap[M]['params'], onRecord: ((r: RequestMap[M]['record']) => void) | undefined, signal?: AbortSignal): Promise<RequestMap[M]['result']> {
     if (signal?.aborted === true) return Promise.reject(new DOMException('Aborted', 'AbortError'))
     const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onRecord })
+    return new Promise<RequestMap[M]['result']>((resolve, reject) => {
+      this.pending.set(id, { resolve: v => resolve(v as RequestMap[M]['result']), reject, onRecord: onRecord as ((r: unknown) => void) | undefined })
       signal?.addEventListener('abort', () => {
         if (!this.pending.delete(id)) return
         this.post({ type: 'cancel', id })
         reject(new DOMException('Aborted', 'AbortError'))
       }, { once: true })
-      this.vscode.postMessage({ type: 'request', id, method, ...(params !== undefined ? { params } : {}) })
+      this.post({ type: 'request', id, method, ...(params !== undefined ? { params } : {}) } as RequestMessage)
     })
   }
 

@@ -18,3 +18,9 @@ export class BadRequestError extends Error {
   static override name = 'BadRequestError'
   override name = 'BadRequestError'
 }
+
+/** No such route on this node (an in-process call to a capability that does not run here). */
+export class NotFoundError extends Error {
+  static override name = 'NotFoundError'
+  override name = 'NotFoundError'
+}

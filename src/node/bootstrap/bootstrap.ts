@@ -195,11 +195,16 @@ export class Bootstrapper {
     const asked = await this.continuumPeers(PEX_PEERS_ASKED)
     const problems: string[] = []
     const learned = new Map<string, Multiaddr[]>()
+    // Every distinct peer received counts, also one another strategy (or the DHT) connected meanwhile;
+    // only the ones not connected yet are dialed.
+    const received = new Set<string>()
     await Promise.all(asked.map(async peer => {
       try {
         const res = await pex.ask(peer, undefined, { signal: this.controller.signal })
         for (const p of res.peers) {
-          if (p.id === libp2p.peerId.toString() || this.isConnected(p.id) || learned.has(p.id)) continue
+          if (p.id === libp2p.peerId.toString()) continue
+          received.add(p.id)
+          if (this.isConnected(p.id) || learned.has(p.id)) continue
           learned.set(p.id, p.addrs.map(a => multiaddr(a)))
         }
       } catch (err) {
@@ -212,10 +217,10 @@ export class Bootstrapper {
     const total = libp2p.getPeers().length
     return {
       strategy: 'pex',
-      found: learned.size,
+      found: received.size,
       connected: outcome.length,
       problems,
-      summary: `Received ${learned.size} peer${learned.size === 1 ? '' : 's'} via PEX from ${asked.length} peer${asked.length === 1 ? '' : 's'} (total: ${total} peer${total === 1 ? '' : 's'})`
+      summary: `Received ${received.size} peer${received.size === 1 ? '' : 's'} via PEX from ${asked.length} peer${asked.length === 1 ? '' : 's'} (total: ${total} peer${total === 1 ? '' : 's'})`
     }
   }
 

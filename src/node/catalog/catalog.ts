@@ -7,6 +7,7 @@ import path from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Embedder } from '../embedding'
+import { translateQuery, type Dictionaries, type QueryLanguage } from '../language'
 import { openVectorIndex, type VectorIndex } from '../vector-index'
 import type { IndexEntry, SearchFilters, StoredEntry } from '../vector-index/types'
 import {
@@ -27,6 +28,8 @@ export interface CatalogInit {
   log: Logger
   /** Remote adapters kept (LRU beyond). @default 10000, at most 100000 */
   remoteCapacity?: number
+  /** Bilingual dictionaries the user installed, consulted for query words the glossary lacks. @default none */
+  dictionaries?: Dictionaries
 }
 
 export type Location = 'local' | 'remote'
@@ -61,6 +64,10 @@ export interface SearchOutcome {
   truncated: boolean
   /** The query embedding, reused by network search layers. */
   vector: Float32Array
+  /** Detected language of the query; a Spanish, French or German query is searched in English words. */
+  language: QueryLanguage
+  /** The text that was embedded and keyword-searched: the query, or its English rendering. */
+  searchText: string
   elapsedMs: number
   /** An import (e.g. the demo catalog at start) is still running: results may be missing. */
   loading?: CatalogLoading
@@ -156,16 +163,28 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     }
   }
 
+  /** How many cached (remote) adapters each peer is known to host, without building the entries. */
+  hostCounts (): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const e of this.entries()) {
+      if (e.location !== 'remote') continue
+      for (const peer of e.availableFrom ?? []) counts.set(peer, (counts.get(peer) ?? 0) + 1)
+    }
+    return counts
+  }
+
   get (key: string): CatalogHit | undefined {
     const e = this.idx.get(key)
     return e === undefined ? undefined : toHit(e, 0, 0)
   }
 
-  /** Every entry of one location (or all), newest first. */
-  list (location?: Location): CatalogHit[] {
-    const out: CatalogHit[] = []
-    for (const e of this.entries()) if (location === undefined || e.location === location) out.push(toHit(e, 0, 0))
-    return out.sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt))
+  /** Every entry of one location (or all), newest first; with `limit`, only that many become hits (views that show a page). */
+  list (location?: Location, options: { limit?: number } = {}): CatalogHit[] {
+    const picked: StoredEntry[] = []
+    for (const e of this.entries()) if (location === undefined || e.location === location) picked.push(e)
+    const createdAt = (e: StoredEntry): string => (e.payload as CatalogPayload).manifest.createdAt
+    picked.sort((a, b) => createdAt(b).localeCompare(createdAt(a)))
+    return (options.limit === undefined ? picked : picked.slice(0, Math.max(0, options.limit))).map(e => toHit(e, 0, 0))
   }
 
   private * entries (): Iterable<StoredEntry> {
@@ -342,13 +361,15 @@ export class AdapterCatalog extends TypedEventEmitter<CatalogEvents> {
     if (text === '') throw new InvalidQueryError('The query is empty: describe what you are building, e.g. "a vineyard management assistant"')
     if (text.length > MAX_QUERY_CHARS) throw new InvalidQueryError(`The query is ${text.length} characters long; keep it under ${MAX_QUERY_CHARS}`)
     const started = performance.now()
-    const res = await this.init.embedder.embedDetailed([text], { signal: options.signal })
+    // The embedder is English-only: other languages are searched in English words (glossary translation).
+    const { language, text: searchText } = translateQuery(text, this.init.dictionaries)
+    const res = await this.init.embedder.embedDetailed([searchText], { signal: options.signal })
     const vector = res.vectors[0]
-    const hits = this.searchVector(vector, text, req)
+    const hits = this.searchVector(vector, searchText, req)
     this.searches++
     if ((hits[0]?.similarity ?? 0) >= (req.minSimilarity ?? DEFAULT_HIT_SIMILARITY)) this.hits++
     const loading = this.loading()
-    return { hits, truncated: res.truncated[0], vector, elapsedMs: performance.now() - started, ...(loading !== undefined ? { loading } : {}) }
+    return { hits, truncated: res.truncated[0], vector, language, searchText, elapsedMs: performance.now() - started, ...(loading !== undefined ? { loading } : {}) }
   }
 
   /** Search with a precomputed query vector (flood requests carry one). */

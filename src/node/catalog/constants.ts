@@ -9,3 +9,5 @@ export const DEFAULT_REMOTE_CAPACITY = 10_000
 export const REMOTE_TTL_MS = 24 * 60 * 60_000
 /** Where the demo catalog lives, relative to the package root. */
 export const SAMPLE_CATALOG_PATH = 'data/sample-catalog/catalog.jsonl'
+/** Catalog changes are re-emitted by the facade at most this often (gossip can bring hundreds at once). */
+export const CATALOG_EVENT_THROTTLE_MS = 250

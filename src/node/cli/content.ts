@@ -3,8 +3,7 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import path from 'node:path'
-import type { DhtStatsSnapshot } from '../dht/stats'
-import type { InstalledAdapter, InstallResult, TopicLookup } from '../content/feature'
+import type { DhtStatsSnapshot, InstalledAdapter, InstallResult, TopicLookup } from '..'
 import { clientFor, printJson } from './program'
 
 function parsePrice (v: string): number {

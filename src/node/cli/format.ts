@@ -1,5 +1,5 @@
 // Human-readable output for the CLI.
-import type { MeshStatus, PeerSummary, Topology } from '../mesh-node'
+import type { MeshStatus, PeerSummary, Topology } from '..'
 
 export function formatDuration (ms: number): string {
   const s = Math.floor(ms / 1000)

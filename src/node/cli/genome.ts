@@ -5,27 +5,15 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { clientFor, printJson } from './program'
 import { UsageError } from './errors'
-import type { ApiClient } from '../api/client'
+import type { AdapterResult, ApiClient, SearchUpdate } from '..'
 import { printInstalled } from './content'
 
 /** `genome import` exit code when some lines or folders were skipped but others imported. */
 export const IMPORT_PARTIAL_EXIT_CODE = 2
 
-interface ResultRow {
-  name: string
-  id: string
-  version: string
-  similarity: number
-  score: number
-  location: 'local' | 'remote'
-  specializations: string[]
-  description: string
-  price: number
-  rating?: number
-  availableFrom: string[]
-}
 interface CatalogLoading { done: number, total: number }
-interface SearchResponse { query: string, truncated: boolean, elapsedMs: number, results: ResultRow[], loading?: CatalogLoading }
+/** `POST /api/genome/search`: the local results of the node's search pipeline. */
+interface SearchResponse { query: string, language?: string, searchedAs?: string, truncated: boolean, elapsedMs: number, results: AdapterResult[], loading?: CatalogLoading }
 
 /** `catalog loading: 120 of 320 imported`, so an early search is not mistaken for "nothing matches". */
 export function loadingNote (loading: CatalogLoading | undefined): string | undefined {
@@ -53,6 +41,7 @@ export function formatResults (res: SearchResponse): string {
     return `${String(i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${extras.join(', ')}]\n    ├─ Specializations: ${r.specializations.slice(0, 5).join(', ')}\n    └─ ${truncate(r.description, 110)}`
   })
   const notes = [`${res.results.length} result${res.results.length === 1 ? '' : 's'} in ${res.elapsedMs.toFixed(0)} ms`]
+  if (res.language !== undefined && res.language !== 'en' && res.searchedAs !== undefined) notes.push(`note: searched in English words (query language: ${res.language}): "${res.searchedAs}"`)
   if (res.truncated) notes.push('note: the query was longer than the model window (256 word pieces); only its start was used')
   if (loading !== undefined) notes.push(`note: ${loading}`)
   return [...lines, '', ...notes].join('\n')
@@ -61,22 +50,8 @@ export function formatResults (res: SearchResponse): string {
 function truncate (s: string, n: number): string { return s.length > n ? s.slice(0, n - 1) + '…' : s }
 
 interface SearchOptions { k: number, minSimilarity?: number, json?: boolean, network?: boolean, timeout: number, hops: number, minResults?: number }
-interface NetworkRow extends ResultRow { hops: number, sourcePeer: string }
-interface SearchRecord {
-  type: 'local' | 'batch' | 'done' | 'error'
-  query?: string
-  truncated?: boolean
-  elapsedMs?: number
-  hops?: number
-  results?: NetworkRow[]
-  total?: number
-  peersAnswered?: number
-  network?: boolean
-  searchId?: string
-  reason?: string
-  loading?: CatalogLoading
-  error?: { message: string }
-}
+/** NDJSON records of `POST /api/search` and `/api/flood/continue`: the pipeline's updates, or an error. */
+type SearchRecord = SearchUpdate | { type: 'error', error?: { message: string } }
 
 /** `10s`, `2.5s`, `2500ms` or a bare number of seconds → ms, 1-30 s. */
 export function parseDuration (v: string): number {
@@ -103,10 +78,10 @@ function seconds (ms: number): string {
 }
 
 /** One network batch: `[1.2s] ✓ Found 3 results: …` and a line per result. */
-export function formatBatch (rec: SearchRecord, shownBefore: number): string {
-  const rows = rec.results ?? []
+export function formatBatch (rec: Pick<Extract<SearchUpdate, { type: 'batch' }>, 'results' | 'elapsedMs'>, shownBefore: number): string {
+  const rows = rec.results
   const head = `[${seconds(rec.elapsedMs ?? 0)}] ✓ Found ${rows.length} result${rows.length === 1 ? '' : 's'}: ${rows.slice(0, 3).map(r => `${r.name} (${r.similarity.toFixed(2)})`).join(', ')}${rows.length > 3 ? ', …' : ''}`
-  const lines = rows.map((r, i) => `${String(shownBefore + i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${r.hops} hop${r.hops === 1 ? '' : 's'} away, from …${r.sourcePeer.slice(-8)}, ${r.price > 0 ? `${r.price} token${r.price === 1 ? '' : 's'}` : 'free'}]\n    └─ ${truncate(r.description, 110)}`)
+  const lines = rows.map((r, i) => `${String(shownBefore + i + 1).padStart(2)}. ${r.name} ${r.version} (${r.similarity.toFixed(2)} similarity)  [${r.hops ?? 0} hop${r.hops === 1 ? '' : 's'} away, from …${(r.sourcePeer ?? '').slice(-8)}, ${r.price > 0 ? `${r.price} token${r.price === 1 ? '' : 's'}` : 'free'}]\n    └─ ${truncate(r.description, 110)}`)
   return [head, ...lines].join('\n')
 }
 
@@ -114,15 +89,15 @@ export function formatBatch (rec: SearchRecord, shownBefore: number): string {
 async function networkSearch (client: ApiClient, text: string, opts: SearchOptions): Promise<void> {
   const json = opts.json === true
   let shown = 0
-  const show = async (records: AsyncIterable<SearchRecord>): Promise<SearchRecord | undefined> => {
-    let done: SearchRecord | undefined
+  const show = async (records: AsyncIterable<SearchRecord>): Promise<Extract<SearchUpdate, { type: 'done' }> | undefined> => {
+    let done: Extract<SearchUpdate, { type: 'done' }> | undefined
     for await (const rec of records) {
       if (rec.type === 'error') throw new Error(rec.error?.message ?? 'the node ended the search with an error')
       if (json) process.stdout.write(JSON.stringify(rec) + '\n')
       if (rec.type === 'done') { done = rec; continue }
       if (json) continue
       if (rec.type === 'local') {
-        const local = { query: rec.query ?? text, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [], loading: rec.loading }
+        const local = { query: rec.query ?? text, language: rec.language, searchedAs: rec.searchedAs, truncated: rec.truncated ?? false, elapsedMs: rec.elapsedMs ?? 0, results: rec.results ?? [], loading: rec.loading }
         console.log(local.results.length === 0 ? formatResults(local) : `Local catalog:\n${formatResults(local)}`)
         shown += local.results.length
         console.log(`Searching the mesh (${opts.hops} hop${opts.hops === 1 ? '' : 's'}, up to ${seconds(opts.timeout)})…`)
@@ -234,7 +209,7 @@ export function registerGenomeCommands (program: Command): void {
     .action(async (opts: { local?: boolean, remote?: boolean, installed?: boolean, project: string, json?: boolean }, cmd: Command) => {
       if (opts.installed === true) return printInstalled(cmd, opts.project, opts.json === true)
       const q = opts.local === true ? '?location=local' : opts.remote === true ? '?location=remote' : ''
-      const rows = await (await clientFor(cmd)).call<ResultRow[]>('GET', `/api/genome/list${q}`)
+      const rows = await (await clientFor(cmd)).call<AdapterResult[]>('GET', `/api/genome/list${q}`)
       if (opts.json === true) { printJson(rows); return }
       if (rows.length === 0) { console.log('The catalog is empty. Import adapters with: continuum genome import <file.jsonl|folder>'); return }
       for (const r of rows) console.log(`${r.location === 'local' ? 'L' : 'R'} ${r.id}@${r.version}  ${r.name}${r.location === 'remote' ? `  (from ${r.availableFrom.length} peer${r.availableFrom.length === 1 ? '' : 's'})` : ''}`)

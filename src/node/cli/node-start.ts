@@ -1,14 +1,10 @@
 // `continuum node start`: runs a node in the foreground with a readable log and the local API,
 // until SIGINT/SIGTERM.
 import { multiaddr } from '@multiformats/multiaddr'
-import { createMeshNode, type MeshNode } from '../mesh-node'
-import { ApiServer } from '../api/server'
-import { registerMeshRoutes } from '../api/mesh-routes'
-import { registerGenomeRoutes } from '../api/genome-routes'
-import { createStaticHandler, findWebviewDir } from '../api/static'
-import { defaultFeatures } from '../features'
-import { DEFAULT_API_PORT } from '../api/constants'
-import { formatLogRecord, type LogLevel } from '../util/logger'
+import {
+  ApiServer, DEFAULT_API_PORT, bridgeNodeEvents, createMeshNode, createStaticHandler, defaultFeatures, findWebviewDir,
+  formatLogRecord, registerNodeRoutes, type DictionaryOption, type LogLevel, type MeshNode
+} from '..'
 import path from 'node:path'
 import { UsageError } from './errors'
 
@@ -21,7 +17,10 @@ export interface NodeStartOptions {
   apiPort?: number
   sampleCatalog?: boolean | string
   gossipInterval?: number
+  /** Run catalog gossip. @default true */
+  gossip?: boolean
   cacheSize?: number
+  dictionary?: DictionaryOption[]
   verbose?: boolean
 }
 
@@ -40,15 +39,15 @@ export async function startNodeWithApi (opts: NodeStartOptions, print: (line: st
     announceFiles: opts.announceFile,
     mdns: opts.mdns,
     sampleCatalog: opts.sampleCatalog,
-    features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval }),
+    features: defaultFeatures({ gossipIntervalSeconds: opts.gossipInterval, gossip: opts.gossip }),
     remoteCapacity: opts.cacheSize,
+    dictionaries: opts.dictionary,
     onLog: r => { if (minLevel.includes(r.level)) print(formatLogRecord(r)) }
   })
   await node.start()
   const api = new ApiServer({ dataDir: node.dataDir, peerId: node.peerId.toString(), log: node.log.child('api'), staticHandler: createStaticHandler({ dir: findWebviewDir(__dirname) }) })
-  registerMeshRoutes(api, node)
-  registerGenomeRoutes(api, node)
-  for (const f of node.features) f.registerRoutes?.(api)
+  registerNodeRoutes(api, node)
+  bridgeNodeEvents(api, node)
   try {
     await api.start(opts.apiPort ?? DEFAULT_API_PORT)
   } catch (err) {

@@ -1,10 +1,9 @@
 // The `continuum` command line. Every command but `node start` talks to the running node through
 // its local API; errors print one line (a stack trace only with --verbose) and exit 1.
 import { Command, InvalidArgumentError } from 'commander'
+import type { DictionaryOption } from '..'
 import path from 'node:path'
-import { ApiClient } from '../api/client'
-import { defaultDataDir } from '../identity/data-dir'
-import type { MeshStatus, PeerSummary, Topology } from '../mesh-node'
+import { ApiClient, defaultDataDir, type MeshStatus, type PeerSummary, type Topology } from '..'
 import { formatPeers, formatStatus, formatTopology } from './format'
 import { runNodeForeground } from './node-start'
 import { registerGenomeCommands } from './genome'
@@ -14,6 +13,12 @@ import { registerWalletCommands } from './wallet'
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+function collectDictionary (value: string, previous: DictionaryOption[]): DictionaryOption[] {
+  const m = value.match(/^(es|fr|de)=(.+)$/)
+  if (m === null) throw new InvalidArgumentError('expected LANG=PATH with LANG es, fr or de, e.g. es=/usr/share/dictd/freedict-spa-eng')
+  return [...previous, { language: m[1] as DictionaryOption['language'], base: m[2].replace(/\.(?:index|dict|dict\.dz)$/, '') }]
+}
 
 export function parsePort (value: string): number {
   const n = Number(value)
@@ -64,8 +69,10 @@ export function buildProgram (): Command {
     .option('--api-port <port>', 'local API port on 127.0.0.1 (0 = any free port)', parsePort, 4180)
     .option('--sample-catalog [file]', 'import the demo catalog (or this JSONL file) on start')
     .option('--gossip-interval <seconds>', 'seconds between catalog gossip rounds (0 disables)', parseSeconds, 30)
+    .option('--no-gossip', 'do not exchange catalogs with neighbours: peers find this node\'s adapters by network search only')
     .option('--cache-size <n>', 'adapters cached from peers, at most 100000', parseCacheSize, 10_000)
-    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string, gossipInterval: number, cacheSize: number }, cmd: Command) => {
+    .option('--dictionary <lang=path>', 'a bilingual dictionary you installed (dictd, e.g. es=/usr/share/dictd/freedict-spa-eng) for es/fr/de queries, repeatable', collectDictionary, [])
+    .action(async (opts: { listen: string[], bootstrap: string[], announceFile: string[], mdns: boolean, apiPort: number, sampleCatalog?: boolean | string, gossipInterval: number, gossip: boolean, cacheSize: number, dictionary: DictionaryOption[] }, cmd: Command) => {
       await runNodeForeground({ ...opts, dataDir: dataDirOf(cmd), verbose: cmd.optsWithGlobals<GlobalOptions>().verbose })
     })
 

@@ -1,25 +1,15 @@
 // `continuum wallet …`: balance, stats, history, send and verify through the running node's ledger.
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { parseTokens } from '../ledger/amount'
-import { ApiError } from '../api/errors'
-import type { ApiClient } from '../api/client'
+import { ApiError, parseTokens, type ApiClient, type VerifyReport, type WalletBalance, type WalletStats } from '..'
 import { clientFor, printJson } from './program'
 import { shortId } from './format'
 
-interface Balance { account: string, balance: number, joined: boolean, joining: boolean }
-interface Stats {
-  account: string
-  balance: number
-  earned: number
-  spent: number
-  reputation: number
-  blocks: number
-  forked: boolean
-  topAdapter: { contentId: string, name?: string, downloads: number, earned: number } | null
-}
+// The wallet routes answer the node's wallet figures in the same shapes, their amounts in tokens.
+type Balance = WalletBalance
+type Stats = WalletStats
+type Verify = VerifyReport
 interface Entry { seq: number, kind: string, time: number, delta: number, balance: number, counterparty?: string, memo?: string, contentId?: string, reason?: string }
-interface Verify { account: string, source: string, fetched: number, blocks: number, valid: boolean, forked: boolean, balance: number, earned: number, spent: number, reputation: number, rejected: Array<{ reason: string, seq?: number, detail?: string }> }
 
 function parseLimit (v: string): number {
   const n = Number(v)

@@ -8,124 +8,27 @@
 // it forwarded to, then popping itself. Only the first hop ever talks to the origin.
 import { createHash, randomBytes } from 'node:crypto'
 import { catalogKey } from '../catalog/catalog'
-import { decodeEmbedding, encodeEmbedding, manifestEmbedding, verifyManifest, type AdapterManifest } from '../manifest'
+import { decodeEmbedding, encodeEmbedding, verifyManifest, type AdapterManifest } from '../manifest'
 import {
-  DEFAULT_FANOUT, DEFAULT_HOPS, DEFAULT_MIN_RESULTS, DEFAULT_MIN_SIMILARITY, DEFAULT_TIMEOUT_MS, EARLY_STOP_SIMILARITY,
-  FRAMES_PER_PEER_PER_SECOND, MAX_CLOCK_SKEW_MS, MAX_CONCURRENT_SEARCHES, MAX_KEYWORDS, MAX_RESULTS_PER_PEER, MAX_SKIP,
-  MAX_TIMEOUT_MS, MAX_TTL, MIN_TIMEOUT_MS, REQUESTS_PER_PEER_PER_SECOND, ROUTE_TTL_MS, SEEN_CAPACITY, SEEN_TTL_MS, VERIFIED_CACHE_SIZE
+  DEFAULT_FANOUT, FRAMES_PER_PEER_PER_SECOND, MAX_CLOCK_SKEW_MS, MAX_CONCURRENT_SEARCHES, MAX_KEYWORDS, MAX_RESULTS_PER_PEER, MAX_SKIP,
+  MAX_TTL, REQUESTS_PER_PEER_PER_SECOND, ROUTE_TTL_MS, SEEN_CAPACITY, SEEN_TTL_MS, VERIFIED_CACHE_SIZE
 } from './constants'
+import { PeerRateLimit } from '../util/peer-rate'
 import { FloodBusyError, InvalidSearchOptionsError } from './errors'
-import { chooseTargets, dot, extractKeywords, NeighbourProfiles, type ForwardingStrategy } from './forwarding'
+import { Completion } from './completion'
+import { chooseTargets, clamp01, extractKeywords, NeighbourProfiles, type ForwardingStrategy } from './forwarding'
 import { matchesFilters } from './filters'
-import { FloodFrame, type SearchDoneFrame, type SearchRequestFrame, type SearchResponseFrame, type WireFilters } from './messages'
+import { FloodFrame, type SearchDoneFrame, type SearchRequestFrame, type SearchResponseFrame } from './messages'
+import { normaliseOptions, type ResolvedSearchOptions } from './options'
+import type { FloodSearch, SearchState } from './search'
+import { FloodSession } from './session'
+import type { DropReason, FloodEngineInit, FloodEngineStats, FloodHit, FloodQuery, FloodSearchOptions, FloodSearchQuery } from './types'
 
-/** A query as peers see it. */
-export interface FloodQuery {
-  vector: Float32Array
-  keywords: string[]
-  filters: WireFilters
-  /** Short hashes of results the origin already has. */
-  skip: Set<string>
-}
-
-/** One of this node's own adapters that matches a query. */
-export interface FloodHit { manifest: AdapterManifest, similarity: number }
-
-/** A result found in the network. */
-export interface NetworkResult {
-  key: string
-  manifest: AdapterManifest
-  /** Cosine similarity to the query, recomputed by the origin from the signed embedding. */
-  similarity: number
-  /** Distance of the first peer that returned it. */
-  hops: number
-  /** The first peer that returned it. */
-  sourcePeer: string
-  /** Every peer that returned it. */
-  availableFrom: string[]
-}
-
-export interface FloodBatch {
-  /** Since the search (or its continuation) started. */
-  elapsedMs: number
-  /** Distance of the peer whose response made this batch. */
-  hops: number
-  results: NetworkResult[]
-}
-
-/** 'complete': every peer the request reached (within its hops) has answered. */
-export type FloodEndReason = 'timeout' | 'early-stop' | 'complete' | 'aborted' | 'no-neighbours'
-
-export interface FloodSummary {
-  searchId: string
-  /** Distinct results known to this search (including earlier rounds of a continued search). */
-  total: number
-  /** Distinct peers that answered (all rounds). */
-  peersAnswered: number
-  elapsedMs: number
-  reason: FloodEndReason
-  hops: number
-  timeoutMs: number
-  /** First network result after this many ms (this round), if any. */
-  firstResultMs?: number
-}
-
-export interface FloodSearchOptions {
-  /** User patience in ms, 1–30 s. @default 10000 */
-  timeoutMs?: number
-  /** Hops the request travels, 1–10. @default 3 */
-  hops?: number
-  /** Stop early once this many results are in and the best exceeds 0.9. @default 10 */
-  minResults?: number
-  /** Similarity results must reach. @default 0.3 */
-  minSimilarity?: number
-  signal?: AbortSignal
-}
-
-export interface FloodSearchQuery {
-  vector: Float32Array
-  /** The query text: its words travel as keywords for the peers' hybrid search. */
-  text?: string
-  keywords?: string[]
-  filters?: Omit<WireFilters, 'minSimilarity'>
-  /** Catalog keys the caller already shows (e.g. local results): never repeated by the network stream. */
-  known?: Iterable<string>
-}
-
-export interface FloodEngineInit {
-  self: string
-  /** Peers requests may be forwarded to. */
-  neighbours: () => string[]
-  /** Answers a request from this node's own adapters (best first, at most `limit`). */
-  answer: (query: FloodQuery, limit: number) => FloodHit[]
-  /** Sends one frame; may reject (the engine counts it). */
-  send: (peer: string, frame: FloodFrame) => Promise<void>
-  /** Counts a dropped frame by reason. */
-  onDrop: (reason: DropReason) => void
-  /** A peer broke the protocol (malformed frame, forged path): the transport may disconnect it. */
-  onMisbehaviour?: (peer: string, reason: DropReason) => void
-  /** Verified network results, e.g. to cache them as remote catalog entries. */
-  onResults?: (results: NetworkResult[]) => void
-  /** Checks a manifest from the network. @default verifyManifest, memoised by content digest */
-  verify?: (manifest: unknown) => Promise<AdapterManifest | undefined>
-  /** Sees every frame received, before any check (tests). */
-  tap?: (from: string, frame: unknown) => void
-  /** @default 'smart' */
-  strategy?: ForwardingStrategy
-  /** @default 3 */
-  fanout?: number
-  /** @default 0.15 */
-  exploreShare?: number
-  /** @default 10 */
-  requestsPerSecond?: number
-  /** @default 200 */
-  framesPerSecond?: number
-  /** @default 8 */
-  maxConcurrentSearches?: number
-  profiles?: NeighbourProfiles
-}
-
-export type DropReason = 'malformed' | 'invalid' | 'rate-limited' | 'ttl' | 'forged-path' | 'stale' | 'unknown-request' | 'invalid-manifest' | 'send-failed' | 'route-full'
+export type {
+  DropReason, FloodBatch, FloodEndReason, FloodEngineInit, FloodEngineStats, FloodHit, FloodQuery, FloodSearchOptions, FloodSearchQuery, FloodSummary, NetworkResult
+} from './types'
+// The search handle moved to search.ts (the session to session.ts); importers of the engine keep finding it here.
+export { FloodSearch, type SearchState } from './search'
 
 interface Route {
   upstream: string
@@ -140,44 +43,10 @@ interface Route {
   doneSent: boolean
 }
 
-/**
- * Tracks which downstream peers have finished: a peer is finished once its `done` arrived and as many of
- * its responses as it says it sent (frames travel on separate streams, so a `done` can overtake them),
- * or once sending to it failed.
- */
-class Completion {
-  private readonly pending = new Map<string, { done?: number, received: number }>()
-  constructor (peers: Iterable<string>) { for (const p of peers) this.pending.set(p, { received: 0 }) }
-  has (peer: string): boolean { return this.pending.has(peer) }
-  response (peer: string): void { const p = this.pending.get(peer); if (p !== undefined) { p.received++; this.settle(peer) } }
-  done (peer: string, responses: number): void { const p = this.pending.get(peer); if (p !== undefined) { p.done = responses; this.settle(peer) } }
-  failed (peer: string): void { this.pending.delete(peer) }
-  get complete (): boolean { return this.pending.size === 0 }
-  private settle (peer: string): void {
-    const p = this.pending.get(peer)
-    if (p?.done !== undefined && p.received >= p.done) this.pending.delete(peer)
-  }
-}
-
-export interface FloodEngineStats {
-  requestsProcessed: number
-  duplicates: number
-  forwarded: number
-  responsesSent: number
-  responsesRelayed: number
-  framesSent: number
-  /** Frames received and fully handled (dropped ones included). */
-  framesHandled: number
-  searchesStarted: number
-  activeSearches: number
-}
-
 /** Responses a relay passes back per request at most: a relay cannot be made an amplifier. */
 const MAX_RESPONSES_PER_ROUTE = 500
 /** Local hits asked for before filtering. */
 const MAX_K_ASKED = 100
-/** Manifest checks one search does at most. */
-const MAX_VERIFICATIONS_PER_SEARCH = 1_000
 
 export class FloodEngine {
   readonly profiles: NeighbourProfiles
@@ -185,13 +54,15 @@ export class FloodEngine {
   private readonly seen = new Map<string, number>()
   private readonly routes = new Map<string, Route>()
   private readonly sessions = new Map<string, FloodSession>()
-  private readonly requestRate = new RateWindow()
-  private readonly frameRate = new RateWindow()
+  private readonly requestRate: PeerRateLimit
+  private readonly frameRate: PeerRateLimit
   private readonly verified = new Map<string, AdapterManifest | null>()
   private stopped = false
 
   constructor (readonly init: FloodEngineInit) {
     this.profiles = init.profiles ?? new NeighbourProfiles()
+    this.requestRate = new PeerRateLimit(init.requestsPerSecond ?? REQUESTS_PER_PEER_PER_SECOND)
+    this.frameRate = new PeerRateLimit(init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)
   }
 
   get strategy (): ForwardingStrategy { return this.init.strategy ?? 'smart' }
@@ -213,7 +84,7 @@ export class FloodEngine {
 
   private async handle (from: string, raw: unknown): Promise<void> {
     this.init.tap?.(from, raw)
-    if (!this.frameRate.admit(from, this.init.framesPerSecond ?? FRAMES_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    if (!this.frameRate.admit(from)) { this.drop('rate-limited'); return }
     const parsed = FloodFrame.safeParse(raw)
     if (!parsed.success) { this.drop('invalid', from); return }
     const frame = parsed.data
@@ -229,7 +100,7 @@ export class FloodEngine {
 
   private onRequest (from: string, req: SearchRequestFrame): void {
     const now = Date.now()
-    if (!this.requestRate.admit(from, this.init.requestsPerSecond ?? REQUESTS_PER_PEER_PER_SECOND)) { this.drop('rate-limited'); return }
+    if (!this.requestRate.admit(from)) { this.drop('rate-limited'); return }
     // Over the clamp, or a relay inflated the TTL on the way (hops travelled + hops left > clamp).
     if (req.ttl > MAX_TTL || req.path.length + req.ttl > MAX_TTL) { this.drop('ttl'); return }
     const { self } = this.init
@@ -423,7 +294,7 @@ export class FloodEngine {
   }
 
   /** @internal starts one round of a search over `state` (a new search or a continuation). */
-  launch (state: SearchState, opts: Required<Omit<FloodSearchOptions, 'signal'>> & { signal?: AbortSignal }): FloodSearch {
+  launch (state: SearchState, opts: ResolvedSearchOptions): FloodSearch {
     const active = this.sessions.size
     if (active >= (this.init.maxConcurrentSearches ?? MAX_CONCURRENT_SEARCHES)) {
       throw new FloodBusyError(`${active} network searches are already running: wait for one to finish`)
@@ -458,220 +329,6 @@ export class FloodEngine {
   }
 }
 
-/** What a search knows across its rounds. */
-export interface SearchState {
-  vector: Float32Array
-  keywords: string[]
-  filters: Omit<WireFilters, 'minSimilarity'>
-  known: Map<string, NetworkResult>
-  /** Keys the caller already showed (never streamed). */
-  preKnown: Set<string>
-  answered: Set<string>
-}
-
-class FloodSession {
-  readonly forwardedTo = new Set<string>()
-  /** @internal set by launch: which first-hop peers have answered for their whole subtree. */
-  completion = new Completion([])
-  /** Responses still being verified: the search is complete only once they are delivered. */
-  private delivering = 0
-  readonly search: FloodSearch
-  finished = false
-  private readonly startedAt = Date.now()
-  private readonly timer: NodeJS.Timeout
-  private verifications = 0
-  private firstResultMs?: number
-  private readonly onAbort = (): void => { this.end('aborted') }
-
-  constructor (private readonly engine: FloodEngine, readonly id: string, private readonly state: SearchState, private readonly opts: Required<Omit<FloodSearchOptions, 'signal'>> & { signal?: AbortSignal }, private readonly onEnd: () => void) {
-    this.search = new FloodSearch(id, engine, state, opts, () => this.end('aborted'))
-    this.timer = setTimeout(() => this.end('timeout'), opts.timeoutMs)
-    if (opts.signal?.aborted === true) queueMicrotask(() => this.end('aborted'))
-    else opts.signal?.addEventListener('abort', this.onAbort, { once: true })
-  }
-
-  /** A first-hop peer says its whole subtree has answered (after `responses` response frames). */
-  peerDone (peer: string, responses: number): void {
-    this.completion.done(peer, responses)
-    this.checkComplete()
-  }
-
-  peerFailed (peer: string): void {
-    this.completion.failed(peer)
-    this.checkComplete()
-  }
-
-  private checkComplete (): void {
-    if (!this.finished && this.delivering === 0 && this.completion.complete) this.end('complete')
-  }
-
-  async deliver (from: string, res: SearchResponseFrame): Promise<void> {
-    if (this.finished) return
-    this.delivering++
-    try {
-      await this.deliverResults(res)
-    } finally {
-      this.delivering--
-      this.completion.response(from)
-      this.checkComplete()
-    }
-  }
-
-  private async deliverResults (res: SearchResponseFrame): Promise<void> {
-    const fresh: NetworkResult[] = []
-    for (const r of res.results) {
-      if (this.verifications >= MAX_VERIFICATIONS_PER_SEARCH) break
-      this.verifications++
-      const manifest = await this.engine.verify(r.manifest)
-      if (this.finished) return
-      if (manifest === undefined) { this.engine.init.onDrop('invalid-manifest'); continue }
-      const key = catalogKey(manifest)
-      if (this.state.preKnown.has(key)) continue
-      const existing = this.state.known.get(key)
-      if (existing !== undefined) {
-        if (!existing.availableFrom.includes(res.responder) && existing.availableFrom.length < 32) existing.availableFrom.push(res.responder)
-        continue
-      }
-      // Do not trust the claimed similarity: recompute it from the signed embedding.
-      const similarity = clamp01(dot(this.state.vector, manifestEmbedding(manifest)))
-      if (similarity < this.opts.minSimilarity) continue
-      const result: NetworkResult = { key, manifest, similarity, hops: res.hops, sourcePeer: res.responder, availableFrom: [res.responder] }
-      this.state.known.set(key, result)
-      fresh.push(result)
-    }
-    this.state.answered.add(res.responder)
-    if (fresh.length === 0) return
-    fresh.sort((a, b) => b.similarity - a.similarity)
-    const elapsedMs = Date.now() - this.startedAt
-    this.firstResultMs ??= elapsedMs
-    this.search.push({ elapsedMs, hops: res.hops, results: fresh })
-    this.engine.init.onResults?.(fresh)
-    let best = 0
-    for (const r of this.state.known.values()) best = Math.max(best, r.similarity)
-    if (this.state.known.size >= this.opts.minResults && best > EARLY_STOP_SIMILARITY) this.end('early-stop')
-  }
-
-  end (reason: FloodEndReason): void {
-    if (this.finished) return
-    this.finished = true
-    clearTimeout(this.timer)
-    this.opts.signal?.removeEventListener('abort', this.onAbort)
-    this.onEnd()
-    this.search.finish({
-      searchId: this.search.id,
-      total: this.state.known.size,
-      peersAnswered: this.state.answered.size,
-      elapsedMs: Date.now() - this.startedAt,
-      reason,
-      hops: this.opts.hops,
-      timeoutMs: this.opts.timeoutMs,
-      ...(this.firstResultMs !== undefined ? { firstResultMs: this.firstResultMs } : {})
-    })
-  }
-}
-
-/**
- * A running (or finished) network search: an async stream of result batches, deduplicated across
- * peers; `summary` resolves when it ends; `continue()` searches further without repeating results.
- */
-export class FloodSearch implements AsyncIterable<FloodBatch> {
-  private readonly queue: FloodBatch[] = []
-  private wake?: () => void
-  private done = false
-  private consumed = false
-  private resolveSummary!: (s: FloodSummary) => void
-  readonly summary: Promise<FloodSummary>
-
-  constructor (readonly id: string, private readonly engine: FloodEngine, private readonly state: SearchState, private readonly opts: Required<Omit<FloodSearchOptions, 'signal'>>, private readonly abort: () => void) {
-    this.summary = new Promise(resolve => { this.resolveSummary = resolve })
-  }
-
-  /** @internal */
-  push (batch: FloodBatch): void {
-    if (this.done) return
-    this.queue.push(batch)
-    this.wake?.()
-  }
-
-  /** @internal */
-  finish (summary: FloodSummary): void {
-    if (this.done) return
-    this.done = true
-    this.resolveSummary(summary)
-    this.wake?.()
-  }
-
-  get finished (): boolean { return this.done }
-
-  /** Everything found so far, best first. */
-  results (): NetworkResult[] {
-    return [...this.state.known.values()].sort((a, b) => b.similarity - a.similarity)
-  }
-
-  /** Stops the search now (the summary says 'aborted'). */
-  cancel (): void { this.abort() }
-
-  /**
-   * Searches further: a new request (new id, so peers that dropped the old one as a duplicate answer
-   * again) with more hops and patience; results already known are skipped by peers and never repeated.
-   * @default hops + 2 (at most 10), the same timeout
-   */
-  continue (options: FloodSearchOptions = {}): FloodSearch {
-    const opts = normaliseOptions({
-      timeoutMs: options.timeoutMs ?? this.opts.timeoutMs,
-      hops: options.hops ?? Math.min(MAX_TTL, this.opts.hops + 2),
-      minResults: options.minResults ?? this.opts.minResults,
-      minSimilarity: options.minSimilarity ?? this.opts.minSimilarity,
-      signal: options.signal
-    })
-    return this.engine.launch(this.state, opts)
-  }
-
-  async * [Symbol.asyncIterator] (): AsyncIterator<FloodBatch> {
-    if (this.consumed) throw new Error('A flood search can be iterated once')
-    this.consumed = true
-    while (true) {
-      const next = this.queue.shift()
-      if (next !== undefined) { yield next; continue }
-      if (this.done) return
-      await new Promise<void>(resolve => { this.wake = resolve })
-      this.wake = undefined
-    }
-  }
-}
-
-function normaliseOptions (o: FloodSearchOptions): Required<Omit<FloodSearchOptions, 'signal'>> & { signal?: AbortSignal } {
-  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const hops = o.hops ?? DEFAULT_HOPS
-  const minResults = o.minResults ?? DEFAULT_MIN_RESULTS
-  const minSimilarity = o.minSimilarity ?? DEFAULT_MIN_SIMILARITY
-  if (!Number.isFinite(timeoutMs) || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) throw new InvalidSearchOptionsError(`timeoutMs must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS}, got ${timeoutMs}`)
-  if (!Number.isInteger(hops) || hops < 1 || hops > MAX_TTL) throw new InvalidSearchOptionsError(`hops must be a whole number from 1 to ${MAX_TTL}, got ${hops}`)
-  if (!Number.isInteger(minResults) || minResults < 1) throw new InvalidSearchOptionsError(`minResults must be a whole number of at least 1, got ${minResults}`)
-  if (!(minSimilarity >= 0 && minSimilarity <= 1)) throw new InvalidSearchOptionsError(`minSimilarity must be between 0 and 1, got ${minSimilarity}`)
-  return { timeoutMs, hops, minResults, minSimilarity, signal: o.signal }
-}
-
-/** Sliding one-second window per peer (bounded map). */
-class RateWindow {
-  private readonly windows = new Map<string, { start: number, count: number }>()
-  admit (peer: string, limit: number): boolean {
-    const now = Date.now()
-    let w = this.windows.get(peer)
-    if (w === undefined || now - w.start >= 1_000) {
-      if (w === undefined && this.windows.size >= 4_096) {
-        for (const [k, v] of this.windows) if (now - v.start >= 1_000) this.windows.delete(k)
-        if (this.windows.size >= 4_096) this.windows.delete(this.windows.keys().next().value!)
-      }
-      w = { start: now, count: 0 }
-      this.windows.set(peer, w)
-    }
-    w.count++
-    return w.count <= limit
-  }
-}
-
-/** 12 hex characters of SHA-256 of a catalog key: enough to skip known results, short on the wire. */
 export function shortHash (key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 12)
 }
@@ -688,8 +345,6 @@ function isUnit (v: Float32Array): boolean {
 function samePath (a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
-
-function clamp01 (x: number): number { return x < 0 ? 0 : x > 1 ? 1 : x }
 
 function extractKeywordsFrom (text: string): string[] {
   return extractKeywords(text, MAX_KEYWORDS)

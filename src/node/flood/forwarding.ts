@@ -130,6 +130,9 @@ export function dot (a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s
 }
 
+/** A similarity clamped to [0, 1] (a peer's claim, or a dot product with rounding error). */
+export function clamp01 (x: number): number { return x < 0 ? 0 : x > 1 ? 1 : x }
+
 const STOPWORDS = new Set(['a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'for', 'from', 'has', 'in', 'into', 'is', 'it', 'its', 'of', 'on', 'or', 'that', 'the', 'to', 'with', 'my', 'me', 'i', 'im', 'we', 'our', 'you', 'your', 'this', 'these', 'needs', 'need', 'help', 'building', 'build', 'ai', 'assistant', 'bot', 'which', 'what', 'who', 'can', 'will', 'must', 'should', 'do', 'does'])
 
 /** Lower-case words of a tag or a query, without stopwords. */

@@ -1,5 +1,5 @@
 // Bounded flood search: TTL-limited multi-hop semantic queries whose results stream back as they arrive.
-export { flood, FloodFeature, networkResultRecord, batchRecord } from './feature'
+export { flood, FloodFeature } from './feature'
 export type { FloodFeatureInit, FloodStatus } from './feature'
 export { FloodEngine, FloodSearch, shortHash } from './engine'
 export type { FloodBatch, FloodSummary, FloodSearchOptions, FloodSearchQuery, NetworkResult, FloodEngineInit, FloodHit, FloodQuery, DropReason, FloodEndReason } from './engine'

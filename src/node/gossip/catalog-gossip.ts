@@ -9,11 +9,11 @@
 // both directions stay in sync. Everything received is verified (schema, embedding model and
 // dimension, signature) before it is cached; bad input is dropped, counted and costs the peer.
 import type { PeerId } from '@libp2p/interface'
-import { RateLimiter } from '@libp2p/utils'
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { MeshLibp2p } from '../transport/libp2p'
 import { request, serve, type ByteMeter, type BadMessageReason } from '../transport/rpc'
 import type { DropCounters } from '../util/counters'
+import { PeerRateLimit } from '../util/peer-rate'
 import { errorMessage, type Logger } from '../util/logger'
 import { decodeManifest, encodeManifest, type AdapterManifest } from '../manifest'
 import { ChangeLog } from './changelog'
@@ -78,7 +78,7 @@ export interface GossipStats {
 export class CatalogGossip {
   private readonly log: ChangeLog = new ChangeLog()
   private readonly cursors = new Map<string, Cursor>()
-  private readonly limiter = new RateLimiter({ points: RATE_PER_SECOND, duration: 1 })
+  private readonly rate = new PeerRateLimit(RATE_PER_SECOND)
   private readonly budget = new Map<string, { minute: number, bytes: number }>()
   private readonly badManifests = new Map<string, number>()
   private readonly memo: VerifyMemo
@@ -121,7 +121,7 @@ export class CatalogGossip {
       timeoutMs: RPC_TIMEOUT_MS,
       requestSchema: CatalogRequest,
       meter: this.meter,
-      admit: ({ peer }) => this.admit(peer),
+      admit: ({ peer }) => this.rate.admit(peer),
       handle: (req, { peer }) => this.answer(req, peer),
       onBadMessage: (reason: BadMessageReason, { peer }, detail) => this.badMessage(peer, reason, detail)
     })
@@ -313,15 +313,6 @@ export class CatalogGossip {
     }
     this.budget.set(peer.toString(), { minute, bytes: used + bytes })
     return body
-  }
-
-  private admit (peer: PeerId): boolean {
-    try {
-      this.limiter.consume(peer.toString())
-      return true
-    } catch {
-      return false
-    }
   }
 
   private badMessage (peer: PeerId, reason: BadMessageReason, detail: string): void {

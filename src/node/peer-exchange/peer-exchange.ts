@@ -2,12 +2,12 @@
 // the same question. Each answer also carries the responder's neighbour list, which lets
 // `mesh topology` draw a second ring without any extra protocol.
 import { z } from 'zod'
-import { RateLimiter } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
 import type { MeshLibp2p } from '../transport/libp2p'
 import { request, serve, type BadMessageReason } from '../transport/rpc'
 import type { DropCounters } from '../util/counters'
+import { PeerRateLimit } from '../util/peer-rate'
 import type { Logger } from '../util/logger'
 import type { AbortOptions } from '../util/abort'
 import { PEX_MAX_BYTES, PEX_MAX_PEERS, PEX_PROTOCOL, PEX_RATE_PER_SECOND, PEX_TIMEOUT_MS } from './constants'
@@ -36,7 +36,7 @@ export interface PeerExchangeInit {
 }
 
 export class PeerExchange {
-  private readonly limiter = new RateLimiter({ points: PEX_RATE_PER_SECOND, duration: 1 })
+  private readonly rate = new PeerRateLimit(PEX_RATE_PER_SECOND)
   constructor (private readonly init: PeerExchangeInit) {}
 
   async start (): Promise<void> {
@@ -45,7 +45,7 @@ export class PeerExchange {
       maxBytes: PEX_MAX_BYTES,
       timeoutMs: PEX_TIMEOUT_MS,
       requestSchema: GetPeersRequest,
-      admit: ({ peer }) => this.admit(peer),
+      admit: ({ peer }) => this.rate.admit(peer),
       handle: (req, { peer }) => this.answer(req.limit, peer),
       onBadMessage: (reason: BadMessageReason, { peer }, detail) => {
         drops.add('pex', reason)
@@ -58,15 +58,6 @@ export class PeerExchange {
 
   async stop (): Promise<void> {
     await this.init.libp2p.unhandle(PEX_PROTOCOL).catch(() => {})
-  }
-
-  private admit (peer: PeerId): boolean {
-    try {
-      this.limiter.consume(peer.toString())
-      return true
-    } catch {
-      return false
-    }
   }
 
   /** Connected peers that advertise a dialable listen address, excluding the asker. */

@@ -74,6 +74,11 @@ export interface SearchQuery {
    * a name or a tag. @default true
    */
   exactPhrase?: boolean
+  /**
+   * Re-score the vector side with the query moved towards its best hits (pseudo-relevance feedback), for
+   * hybrid queries with no exact name/tag match. `similarity` stays the original query's cosine. @default true
+   */
+  feedback?: boolean
 }
 
 export interface SearchResult {

@@ -7,8 +7,9 @@ import path from 'node:path'
 import { lockDirectory, openAppendLog, writeFileAtomic, type AppendLog, type AppendLogRecovery, type DirectoryLock } from '../storage'
 import { decodeRecord, encodeDelete, encodeHeader, encodeSnapshotRef, encodeUpsert, FORMAT, OP_DELETE, OP_HEADER, OP_SNAPSHOT, OP_UPSERT, type EntryMeta } from './codec'
 import {
-  COMPACT_MIN_GARBAGE, COMPACT_RATIO, DEFAULT_DIMENSIONS, DEFAULT_REMOTE_CAPACITY, FUSION_CANDIDATES, INITIAL_CAPACITY,
-  KEYWORD_BUILD_SLICE, LOG_FILE_NAME, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K, SNAPSHOT_MIN_RECORDS, WEIGHTED_VECTOR_SHARE
+  COMPACT_MIN_GARBAGE, COMPACT_RATIO, DEFAULT_DIMENSIONS, DEFAULT_REMOTE_CAPACITY, FEEDBACK_DOCS, FEEDBACK_WEIGHT, FUSION_CANDIDATES,
+  INITIAL_CAPACITY, KEYWORD_BUILD_SLICE, KEYWORD_WEIGHT, LOG_FILE_NAME, LONG_QUERY_WORDS, MAX_ID_LENGTH, MAX_REMOTE_CAPACITY, RRF_K,
+  SNAPSHOT_MIN_RECORDS
 } from './constants'
 import { IndexClosedError, InvalidEntryError, VectorDimensionError } from './errors'
 import { TopK } from './heap'
@@ -595,6 +596,22 @@ class VectorIndexImpl implements VectorIndex {
     return this.keyword
   }
 
+  /**
+   * Pseudo-relevance feedback: scores the vector side again with the query moved towards the mean of its best
+   * fused hits, and fuses that with the same keyword ranking. Shown similarities stay the original cosines.
+   */
+  private withFeedback (q: Float32Array, first: Array<{ slot: number }>, c: number, accept: ((slot: number) => boolean) | null,
+    kwSlots: Array<{ slot: number, score: number }>, cosine: (slot: number) => number, kwWeight: number): Array<{ slot: number, similarity: number, score: number }> {
+    const q2 = Float32Array.from(q)
+    const docs = first.slice(0, FEEDBACK_DOCS)
+    for (const d of docs) {
+      const v = this.matrix.get(d.slot)
+      for (let i = 0; i < q2.length; i++) q2[i] += (FEEDBACK_WEIGHT / docs.length) * v[i]
+    }
+    const vec = this.vectorTopK(this.normalise(q2, 'query'), c, accept, -Infinity)
+    return fuse(vec, kwSlots, 'weighted', (slot) => this.matrix.dot(slot, q2) / norm(q2), new Set(), cosine, kwWeight)
+  }
+
   search (query: SearchQuery): SearchResult[] {
     this.checkOpen()
     const k = query.k ?? 10
@@ -620,7 +637,12 @@ class VectorIndexImpl implements VectorIndex {
       const phrase = query.exactPhrase === false ? null : exactPhrase(text)
       const exact = new Set<number>()
       if (phrase != null) for (const h of kwSlots) if (containsPhrase(this.textOf(h.slot), phrase)) exact.add(h.slot)
-      ranked = fuse(vec, kwSlots, fusion, (slot) => q != null ? this.matrix.dot(slot, q) : 0, exact)
+      const cosine = (slot: number): number => q != null ? this.matrix.dot(slot, q) : 0
+      const kwWeight = keywordWeight(text)
+      ranked = fuse(vec, kwSlots, fusion, cosine, exact, undefined, kwWeight)
+      if (q != null && exact.size === 0 && query.feedback !== false && fusion === 'weighted' && ranked.length > 0) {
+        ranked = this.withFeedback(q, ranked, c, accept, kwSlots, cosine, kwWeight)
+      }
       if (q != null) ranked = ranked.filter(r => r.similarity >= minSim)
       ranked = ranked.slice(0, k)
     }
@@ -770,7 +792,7 @@ async function removeStaleSnapshots (dir: string, keep: string | null): Promise<
   }
 }
 
-const EXACT_BONUS = 1
+const EXACT_BONUS = 2
 
 /** Longest query treated as a possible exact name or tag. */
 const MAX_PHRASE_WORDS = 6
@@ -822,42 +844,64 @@ function cleanAttrs (a: EntryAttrs, id: string): EntryAttrs {
  * Combines the vector ranking and the BM25 ranking.
  * - 'rrf': reciprocal rank fusion, sum of 1/(60 + rank) over the lists an entry appears in. Scale-free, so
  *   a strong keyword hit (an exact name) that the embedding ranks modestly still comes first.
- * - 'weighted': 0.7 * cosine + 0.3 * BM25 / (best BM25 of this query).
+ * - 'weighted': cosine + KEYWORD_WEIGHT * BM25 / (best BM25 of this query). Cosines are already calibrated
+ *   across queries; BM25 is not, so it is scaled by the query's best and given a small share.
  * Entries in `exact` (the query is a short phrase found verbatim in their text) get +1 and so come first.
+ * `vec` scores rank; `similarity` (default: `cosine`) is what is shown, e.g. the original query's cosine when
+ * `vec` was scored with a feedback-expanded query.
  */
 export function fuse (vec: Array<{ slot: number, score: number }>, kw: Array<{ slot: number, score: number }>, fusion: Fusion,
-  cosine: (slot: number) => number, exact: Set<number> = new Set()): Array<{ slot: number, similarity: number, score: number }> {
+  cosine: (slot: number) => number, exact: Set<number> = new Set(),
+  similarity?: (slot: number) => number, keywordShare = KEYWORD_WEIGHT): Array<{ slot: number, similarity: number, score: number }> {
   const acc = new Map<number, { slot: number, similarity: number, score: number }>()
-  const sim = new Map<number, number>()
-  for (const v of vec) sim.set(v.slot, v.score)
-  const similarity = (slot: number): number => {
-    let s = sim.get(slot)
-    if (s == null) { s = cosine(slot); sim.set(slot, s) }
+  const rankScore = new Map<number, number>()
+  for (const v of vec) rankScore.set(v.slot, v.score)
+  const scoreOf = (slot: number): number => {
+    let s = rankScore.get(slot)
+    if (s == null) { s = cosine(slot); rankScore.set(slot, s) }
     return s
   }
+  const shown = similarity ?? scoreOf
   if (fusion === 'rrf') {
-    vec.forEach((v, rank) => acc.set(v.slot, { slot: v.slot, similarity: v.score, score: 1 / (RRF_K + rank + 1) }))
+    vec.forEach((v, rank) => acc.set(v.slot, { slot: v.slot, similarity: shown(v.slot), score: 1 / (RRF_K + rank + 1) }))
     kw.forEach((h, rank) => {
       const prev = acc.get(h.slot)
       if (prev != null) prev.score += 1 / (RRF_K + rank + 1)
-      else acc.set(h.slot, { slot: h.slot, similarity: similarity(h.slot), score: 1 / (RRF_K + rank + 1) })
+      else acc.set(h.slot, { slot: h.slot, similarity: shown(h.slot), score: 1 / (RRF_K + rank + 1) })
     })
   } else {
     const best = kw.length > 0 ? kw[0].score : 1
-    const w = vec.length > 0 ? WEIGHTED_VECTOR_SHARE : 0
-    for (const v of vec) acc.set(v.slot, { slot: v.slot, similarity: v.score, score: w * v.score })
+    // Text-only search: BM25 alone decides.
+    const w = vec.length > 0 ? keywordShare : 1
+    const vw = vec.length > 0 ? 1 : 0
+    for (const v of vec) acc.set(v.slot, { slot: v.slot, similarity: shown(v.slot), score: vw * v.score })
     for (const h of kw) {
       const prev = acc.get(h.slot)
-      const part = (1 - w) * (h.score / best)
+      const part = w * (h.score / best)
       if (prev != null) prev.score += part
-      else { const s = similarity(h.slot); acc.set(h.slot, { slot: h.slot, similarity: s, score: w * s + part }) }
+      else acc.set(h.slot, { slot: h.slot, similarity: shown(h.slot), score: vw * scoreOf(h.slot) + part })
     }
   }
   // Exact name/tag matches form a first tier (ordered among themselves by the fused score); the bonus
-  // exceeds any fused score without it (rrf: at most 2/61; weighted: at most 1).
+  // exceeds any fused score without it (rrf: at most 2/61; weighted: at most 1 + KEYWORD_WEIGHT).
   for (const slot of exact) {
     const a = acc.get(slot)
     if (a != null) a.score += EXACT_BONUS
   }
   return [...acc.values()].sort((a, b) => b.score - a.score || b.similarity - a.similarity)
+}
+
+/**
+ * BM25's share for a query: KEYWORD_WEIGHT, scaled down for long queries (a workspace description, a pasted
+ * paragraph), where many incidental words match and the embedding of the whole text says more.
+ */
+export function keywordWeight (text: string): number {
+  const n = normaliseWords(text).split(' ').length
+  return KEYWORD_WEIGHT * Math.min(1, LONG_QUERY_WORDS / Math.max(1, n))
+}
+
+function norm (v: Float32Array): number {
+  let s = 0
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i]
+  return Math.sqrt(s)
 }

@@ -1,8 +1,8 @@
-// Host-side helpers for the VS Code webview (used by src/extension/marketplace-panel.ts, never by the page):
+// Host-side helpers for the VS Code webview (used by marketplace-panel.ts, never by the page):
 // the panel's HTML with its strict CSP and nonce, and validation of every message the page sends.
 // No `vscode` import, so plain Node tests can call them.
 import { z } from 'zod'
-import type { WebviewMessage } from './protocol'
+import type { WebviewMessage } from '../../../webview-ui/src/protocol'
 
 /** The bundle folder inside the extension (the panel's only local resource root). */
 export const WEBVIEW_BUNDLE_DIR = ['dist', 'webview'] as const

@@ -1,10 +1,12 @@
-// Wallet routes of the local API (the web UI's wallet page, the extension's status bar, the CLI).
+// Wallet routes of the local API (the web UI's wallet page, the extension's status bar, the CLI), thin
+// calls of the node's wallet (`node.wallet`). A node without the ledger has no wallet routes (404).
 // Amounts on the wire are tokens (numbers with up to 6 decimals); the ledger counts integer units.
 import { z } from 'zod'
-import { formatTokens, parseTokens, type HistoryEntry } from '../ledger'
-import type { ApiServer } from '../api/server'
-import { BadRequestError } from '../api/errors'
-import type { LedgerFeature } from './ledger-feature'
+import { formatTokens, parseTokens, type HistoryEntry } from '../../ledger'
+import type { WalletApi } from '../../economy'
+import { isUserFacing } from '../../economy/errors'
+import type { RouteRegistry } from '../router'
+import { BadRequestError } from '../errors'
 
 const SendBody = z.strictObject({
   to: z.string().min(1).max(128),
@@ -17,14 +19,12 @@ const VerifyBody = z.strictObject({ peer: z.string().min(1).max(128) })
 /** Units → tokens as a JSON number (exact to 6 decimals). */
 export const toTokens = (units: number): number => Number(formatTokens(units))
 
-const USER_ERRORS = new Set(['ChainUnavailableError', 'UnknownPeerError', 'InsufficientBalanceError', 'InvalidAmountError', 'NotJoinedError', 'ForkedAccountError', 'BlockRejectedError'])
-
 /** A wallet mistake is the caller's (400, one line); anything else stays a server error. */
 async function userErrors<T> (fn: () => Promise<T> | T): Promise<T> {
   try {
     return await fn()
   } catch (err) {
-    if (USER_ERRORS.has((err as Error)?.name)) throw new BadRequestError((err as Error).message)
+    if (isUserFacing(err)) throw new BadRequestError((err as Error).message)
     throw err
   }
 }
@@ -33,13 +33,13 @@ export function historyEntryJson (e: HistoryEntry): Record<string, unknown> {
   return { ...e, delta: toTokens(e.delta), balance: toTokens(e.balance) }
 }
 
-export function registerWalletRoutes (api: ApiServer, feature: LedgerFeature): void {
+export function registerWalletRoutes (api: RouteRegistry, wallet: WalletApi): void {
   api.route('GET', '/api/wallet/balance', () => {
-    const b = feature.balance()
+    const b = wallet.balance()
     return { ...b, balance: toTokens(b.balance) }
   })
   api.route('GET', '/api/wallet/stats', () => {
-    const s = feature.stats()
+    const s = wallet.stats()
     return {
       account: s.account,
       balance: toTokens(s.balance),
@@ -55,22 +55,22 @@ export function registerWalletRoutes (api: ApiServer, feature: LedgerFeature): v
     const limitText = req.url.searchParams.get('limit')
     const limit = limitText === null ? undefined : Number(limitText)
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100_000)) throw new BadRequestError('limit must be a whole number 1-100000')
-    const account = req.url.searchParams.get('account') ?? feature.account
-    return { account, entries: feature.history({ account, limit }).map(historyEntryJson) }
+    const account = req.url.searchParams.get('account') ?? wallet.account
+    return { account, entries: wallet.history({ account, limit }).map(historyEntryJson) }
   })
-  api.route('GET', '/api/wallet/accounts', () => feature.accounts().map(a => ({ ...a, balance: toTokens(a.balance) })))
+  api.route('GET', '/api/wallet/accounts', () => wallet.accounts().map(a => ({ ...a, balance: toTokens(a.balance) })))
   api.route('POST', '/api/wallet/send', async req => {
     const body = await req.body(SendBody)
     return await userErrors(async () => {
       const units = parseTokens(String(body.amount))
-      const block = await feature.send(body.to, units, body.memo ?? '', { signal: req.signal })
+      const block = await wallet.send(body.to, units, body.memo ?? '', { signal: req.signal })
       return { to: body.to, amount: toTokens(block.amount), balance: toTokens(block.balance), seq: block.seq, hash: block.hash }
     })
   })
   api.route('POST', '/api/wallet/verify', async req => {
     const { peer } = await req.body(VerifyBody)
     return await userErrors(async () => {
-      const r = await feature.verify(peer, { signal: req.signal })
+      const r = await wallet.verify(peer, { signal: req.signal })
       return { ...r, balance: toTokens(r.balance), earned: toTokens(r.earned), spent: toTokens(r.spent) }
     })
   })

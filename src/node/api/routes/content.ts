@@ -1,10 +1,11 @@
-// Local API routes of the content feature. Long operations stream NDJSON records:
+// Content routes of the local API (adapter files: publish, install, installed, remove, export, DHT
+// topics), over the facade's `node.content`. Long operations stream NDJSON records:
 // `{type:'progress', …}` then `{type:'done', …}` (or `{type:'error', error}` from the server).
 import { z } from 'zod'
-import type { ApiServer } from '../api/server'
-import { BadRequestError } from '../api/errors'
-import { publisherSchema } from '../manifest'
-import type { ContentFeature, InstallProgress, PublishProgress } from './feature'
+import type { ContentApi, InstallProgress, PublishProgress } from '../../content/api'
+import { publisherSchema } from '../../manifest'
+import { BadRequestError } from '../errors'
+import type { RouteRegistry } from '../router'
 
 const PublishBody = z.object({ path: z.string().min(1).max(4096), price: z.number().int().min(0).max(1e9).optional() }).strict()
 // maxPrice: the price (tokens) the user accepted; a priced adapter above it is neither installed nor charged.
@@ -29,7 +30,7 @@ function throttled<T> (write: (r: unknown) => void, type = 'progress'): (p: T, f
   }
 }
 
-export function registerContentRoutes (api: ApiServer, content: ContentFeature): void {
+export function registerContentRoutes (api: RouteRegistry, content: ContentApi): void {
   api.stream('POST', '/api/genome/publish', async (req, write) => {
     const body = await req.body(PublishBody)
     const progress = throttled<PublishProgress>(write)

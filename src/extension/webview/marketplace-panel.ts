@@ -1,15 +1,16 @@
 // "Continuum: Open Marketplace": the web UI (dist/webview) in a webview panel, talking to the in-process
 // node. One panel at a time; a strict CSP (default-src 'none', nonce scripts, styles/fonts from the
-// extension only); every message from the page is validated before it reaches the node.
+// extension only); every message from the page is validated before it reaches the node. Requests the
+// local API answers (status, search, wallet, …) go to the same routes in-process (one Router), so the
+// page gets the same records from VS Code as from the node's HTTP API.
 import * as vscode from 'vscode'
-import type { MeshNode, MeshNodeEvents } from '../node/mesh-node'
-import { toResult, type NetworkSearchFeature } from '../node/api/genome-routes'
-import { historyEntryJson, toTokens } from '../node/economy/routes'
-import type { LedgerFeature } from '../node/economy/ledger-feature'
-import { createNonce, parseWebviewMessage, webviewHtml, WEBVIEW_BUNDLE_DIR } from '../../webview-ui/src/host'
-import type { HostMessage, InstallRequest, NodeEvent, PublishRequest, SearchRequest, WebviewMessage } from '../../webview-ui/src/protocol'
-import { confirmPrice } from './commands'
-import { requireContent } from './content'
+import { Router, registerNodeRoutes, type MeshNode, type MeshNodeEvents } from '../../node'
+import type {
+  HostMessage, InstallRequest, NodeEvent, ProgressRecord, PublishRequest, RequestMap, RequestMessage, RequestMethod, WalletView
+} from '../../../webview-ui/src/protocol'
+import { createNonce, parseWebviewMessage, webviewHtml, WEBVIEW_BUNDLE_DIR } from './host'
+import { requireContent } from '../content'
+import { confirmPrice } from '../commands'
 
 const VIEW_TYPE = 'continuum.marketplace'
 const NODE_EVENTS = ['peer:connect', 'peer:disconnect', 'neighbours:change', 'bootstrap'] as const
@@ -30,8 +31,10 @@ class MarketplacePanel {
   readonly panel: vscode.WebviewPanel
   private readonly disposables: vscode.Disposable[] = []
   private readonly running = new Map<number, AbortController>()
+  private readonly router = new Router()
 
   constructor (context: vscode.ExtensionContext, readonly node: MeshNode, private readonly log: vscode.LogOutputChannel) {
+    registerNodeRoutes(this.router, node)
     const bundle = vscode.Uri.joinPath(context.extensionUri, ...WEBVIEW_BUNDLE_DIR)
     this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Continuum Marketplace', vscode.ViewColumn.Active, {
       enableScripts: true,
@@ -96,38 +99,29 @@ class MarketplacePanel {
     }
   }
 
-  private async handle (m: Extract<WebviewMessage, { type: 'request' }>, signal: AbortSignal, write: (r: unknown) => void): Promise<unknown> {
-    const node = this.node
+  private async handle (m: RequestMessage, signal: AbortSignal, write: (r: RequestMap[RequestMethod]['record']) => void): Promise<RequestMap[RequestMethod]['result']> {
+    const api = <T>(method: 'GET' | 'POST', target: string, body?: unknown): Promise<T> =>
+      this.router.call(method, target, body, { signal, onRecord: r => write(r as RequestMap[RequestMethod]['record']) }) as Promise<T>
     switch (m.method) {
-      case 'status': return node.status()
-      case 'peers': return node.peers()
-      case 'topology': return node.topology({ signal })
-      case 'wallet': return this.wallet()
+      case 'status': return api('GET', '/api/status')
+      case 'peers': return api('GET', '/api/peers')
+      case 'topology': return api('GET', '/api/topology')
+      case 'wallet': return this.wallet(api)
       case 'pickFolder': {
         const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Publish', title: 'Adapter folder to publish (PEFT: adapter_config.json, weights, README.md)' })
         return picked?.[0] !== undefined ? { path: picked[0].fsPath } : null
       }
-      case 'search': return this.search(m.params, signal, write)
-      case 'install': return this.install(m.params, signal, write)
-      case 'publish': return this.publish(m.params, signal, write)
+      case 'search': {
+        const { query, k, network, timeoutMs, hops } = m.params
+        await api('POST', '/api/search', { query, k, network, timeoutMs, hops })
+        return undefined
+      }
+      case 'install': await this.install(m.params, signal, write); return undefined
+      case 'publish': await this.publish(m.params, signal, write); return undefined
     }
   }
 
-  /** The same records as `POST /api/search`: local results, network batches, a summary. */
-  private async search (req: SearchRequest, signal: AbortSignal, write: (r: unknown) => void): Promise<void> {
-    const started = Date.now()
-    const outcome = await this.node.catalog.search({ text: req.query, k: req.k }, { signal })
-    write({ type: 'local', truncated: outcome.truncated, elapsedMs: Math.round(outcome.elapsedMs), results: outcome.hits.map(toResult) })
-    let summary = { total: outcome.hits.length, peersAnswered: 0 }
-    const flood = req.network ? this.node.feature<NetworkSearchFeature>('flood') : undefined
-    if (flood !== undefined) {
-      const s = await flood.streamSearch({ query: req.query, k: req.k, timeoutMs: req.timeoutMs, hops: req.hops, network: true }, outcome.vector, write, signal)
-      summary = { total: s.total, peersAnswered: s.peersAnswered }
-    }
-    write({ type: 'done', ...summary, elapsedMs: Date.now() - started, network: flood !== undefined })
-  }
-
-  private async install (req: InstallRequest, signal: AbortSignal, write: (r: unknown) => void): Promise<void> {
+  private async install (req: InstallRequest, signal: AbortSignal, write: (r: ProgressRecord) => void): Promise<void> {
     const content = requireContent(this.node, 'Installing an adapter')
     if (!vscode.workspace.isTrusted) throw new Error('Installing adapters writes into the project: trust this workspace first')
     const folders = (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file')
@@ -143,29 +137,24 @@ class MarketplacePanel {
     write({ type: 'done', results: [result] })
   }
 
-  private async publish (req: PublishRequest, signal: AbortSignal, write: (r: unknown) => void): Promise<void> {
+  private async publish (req: PublishRequest, signal: AbortSignal, write: (r: ProgressRecord) => void): Promise<void> {
     const content = requireContent(this.node, 'Publishing an adapter')
-    const result = await content.publish(req.path, { price: req.price, signal, onProgress: p => write({ type: 'progress', ...p }) }) as Record<string, unknown>
-    const manifest = (result.manifest ?? {}) as Record<string, unknown>
-    write({ type: 'done', cid: result.cid, name: manifest.name, version: manifest.version })
+    const result = await content.publish(req.path, { price: req.price, signal, onProgress: p => write({ type: 'progress', ...p }) })
+    write({ type: 'done', cid: result.cid, name: result.manifest.name, version: result.manifest.version })
   }
 
-  private wallet (): unknown {
-    const ledger = this.node.feature<LedgerFeature>('ledger')
-    if (ledger === undefined) throw new Error('The wallet is not available yet: this node does not run the ledger')
-    const s = ledger.stats()
-    return {
-      stats: {
-        account: s.account,
-        balance: toTokens(s.balance),
-        earned: toTokens(s.earned),
-        spent: toTokens(s.spent),
-        reputation: s.reputation,
-        blocks: s.blocks,
-        forked: s.forked,
-        topAdapter: s.topAdapter == null ? null : { ...s.topAdapter, earned: toTokens(s.topAdapter.earned) }
-      },
-      history: ledger.history({ account: ledger.account, limit: 50 }).map(historyEntryJson)
+  /** The wallet page's figures: `GET /api/wallet/stats` and the last 50 history entries, as over HTTP. */
+  private async wallet (api: <T>(method: 'GET', target: string) => Promise<T>): Promise<WalletView> {
+    try {
+      const [stats, history] = await Promise.all([
+        api<WalletView['stats']>('GET', '/api/wallet/stats'),
+        api<{ entries: WalletView['history'] }>('GET', '/api/wallet/history?limit=50')
+      ])
+      return { stats, history: history.entries }
+    } catch (err) {
+      // No wallet routes: the node runs without the ledger.
+      if ((err as Error).name === 'NotFoundError') throw new Error('The wallet is not available yet: this node does not run the ledger', { cause: err })
+      throw err
     }
   }
 }

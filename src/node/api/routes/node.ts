@@ -1,0 +1,20 @@
+// Every route a running node answers: the facade's (mesh, catalog, search) and those its capabilities add.
+// The HTTP server and the in-process Router get the same table from here.
+import type { MeshNode } from '../../mesh-node'
+import type { RouteRegistry } from '../router'
+import { registerContentRoutes } from './content'
+import { registerGenomeRoutes } from './genome'
+import { registerMeshRoutes } from './mesh'
+import { registerWalletRoutes } from './wallet'
+
+export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
+  registerMeshRoutes(api, node)
+  registerGenomeRoutes(api, node)
+  // Adapter files, when this node runs content.
+  const content = node.content
+  if (content !== undefined) registerContentRoutes(api, content)
+  // Only a node that runs the ledger has wallet routes: the others answer 404, which the CLI and the panel explain.
+  const wallet = node.wallet
+  if (wallet !== undefined) registerWalletRoutes(api, wallet)
+  for (const f of node.features) f.registerRoutes?.(api)
+}
