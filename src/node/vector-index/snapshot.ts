@@ -11,7 +11,8 @@
 //   (UTF-8 meta JSON, concatenated; decoded per entry only when it is read).
 // Written with writeFileAtomic (temp + fsync + rename + fsync dir) before the log refers to it, so a crash
 // at any point leaves either the old log (which does not mention the new file) or the new one.
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile, unlink } from 'node:fs/promises'
+import path from 'node:path'
 import { crc32 } from '../storage'
 import { SnapshotFormatError } from './errors'
 
@@ -213,4 +214,36 @@ export async function readSnapshot (file: string, options: { signal?: AbortSigna
   }
   if (out.rows.length !== n * h.stride || out.kindCode.length !== n || out.specOffsets.length !== n + 1) throw new SnapshotFormatError(`${file}: section sizes do not match ${n} entries`)
   return out
+}
+
+/** Per-slot data that filters do not need on the hot path. */
+export interface SlotMeta {
+  /** The entry's persisted meta JSON (EntryMeta); text, attributes and payload are parsed from it on demand. */
+  readonly json: string
+  /** Interned specialization codes, for the specialization filter. */
+  specs: number[]
+  availableFrom?: string[]
+}
+
+/** A slot loaded from a snapshot: its meta JSON is decoded from the snapshot's bytes when first read. */
+export class SnapshotSlotMeta implements SlotMeta {
+  private decoded: string | undefined
+  constructor (private readonly bytes: Buffer, private readonly start: number, private readonly end: number,
+    readonly specs: number[], readonly availableFrom?: string[]) {}
+
+  get json (): string {
+    this.decoded ??= this.bytes.toString('utf8', this.start, this.end)
+    return this.decoded
+  }
+}
+
+/**
+ * Deletes snapshot files the log does not refer to (left by a crash between writing a snapshot and
+ * compacting the log) and snapshot temp files. The directory is locked, so no other writer exists.
+ */
+export async function removeStaleSnapshots (dir: string, keep: string | null): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const stale = (/^snapshot-[0-9a-z]+\.bin$/u.test(name) && name !== keep) || /^\.snapshot-[0-9a-z]+\.bin\.\d+\.[0-9a-f]+\.tmp$/u.test(name)
+    if (stale) await unlink(path.join(dir, name)).catch(() => {})
+  }
 }
