@@ -27,7 +27,7 @@ export async function openVectorIndex (init: VectorIndexInit, options: { signal?
         if (records[i][0] !== OP_SNAPSHOT) continue
         const ref = decodeRecord(records[i], dimensions)
         if (ref.op !== OP_SNAPSHOT) break
-        snapshot = await readSnapshot(path.join(init.dir, ref.file), options)
+        snapshot = await readSnapshot(path.join(init.dir, ref.file), options, (h) => index.snapshotPlacement(h))
         index.snapshotFile = ref.file
         start = i + 1
         break

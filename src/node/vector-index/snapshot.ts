@@ -11,7 +11,7 @@
 //   (UTF-8 meta JSON, concatenated; decoded per entry only when it is read).
 // Written with writeFileAtomic (temp + fsync + rename + fsync dir) before the log refers to it, so a crash
 // at any point leaves either the old log (which does not mention the new file) or the new one.
-import { readdir, readFile, unlink } from 'node:fs/promises'
+import { open, readdir, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { crc32 } from '../storage'
 import { SnapshotFormatError } from './errors'
@@ -154,66 +154,134 @@ interface Header {
   codes: string[], availableFrom: Array<[number, string[]]>, sections: Record<Section, [number, number]>
 }
 
-/** Reads and checks a snapshot; throws SnapshotFormatError when it is damaged or foreign. */
-export async function readSnapshot (file: string, options: { signal?: AbortSignal } = {}): Promise<LoadedSnapshot> {
-  const buf = await readFile(file, { signal: options.signal })
-  if (buf.length < MAGIC.length + 8 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new SnapshotFormatError(`${file} is not an index snapshot`)
-  const stored = buf.readUInt32LE(buf.length - 4)
-  if ((crc32(buf.subarray(0, buf.length - 4)) >>> 0) !== stored) throw new SnapshotFormatError(`${file} fails its checksum`)
-  const headerLength = buf.readUInt32LE(MAGIC.length)
-  let h: Header
+/** Largest header accepted (the codes and availableFrom lists live in it). */
+const MAX_HEADER_BYTES = 256 * 1024 * 1024
+
+/**
+ * Where the big sections go: views the caller owns (e.g. the index's rows in WebAssembly memory), of exactly
+ * the section's length, or null for a fresh buffer. Reading straight into them saves allocating, page-faulting
+ * and copying a second file-sized buffer at open (most of the open time at 100k entries).
+ */
+export type SnapshotPlacement = (h: { dimensions: number, n: number, stride: number, strideI8: number, quantised: boolean }) =>
+{ rows?: Uint8Array | null, rowsI8?: Uint8Array | null }
+
+/**
+ * Reads and checks a snapshot, section by section in file order (the CRC-32 covers every byte before the
+ * trailer, as written); throws SnapshotFormatError when it is damaged or foreign. When it throws, whatever
+ * `place` handed out may hold partial data.
+ */
+export async function readSnapshot (file: string, options: { signal?: AbortSignal } = {}, place?: SnapshotPlacement): Promise<LoadedSnapshot> {
+  const fh = await open(file, 'r')
   try {
-    h = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength).toString('utf8')) as Header
-  } catch {
-    throw new SnapshotFormatError(`${file} has an unreadable header`)
+    const size = (await fh.stat()).size
+    let pos = 0
+    let crc = 0
+    const readExactly = async (dest: Uint8Array): Promise<void> => {
+      options.signal?.throwIfAborted()
+      let got = 0
+      while (got < dest.byteLength) {
+        // At most 1 GiB per read call (the OS caps single reads near 2 GiB).
+        const { bytesRead } = await fh.read(dest, got, Math.min(dest.byteLength - got, 1 << 30), pos + got)
+        if (bytesRead === 0) throw new SnapshotFormatError(`${file} is truncated`)
+        got += bytesRead
+      }
+      pos += dest.byteLength
+      // Skipped when empty: Node 20's zlib.crc32 returns 0 (not `initial`) for a view of an empty ArrayBuffer.
+      if (dest.byteLength > 0) crc = crc32(dest, crc)
+    }
+    if (size < MAGIC.length + 8) throw new SnapshotFormatError(`${file} is not an index snapshot`)
+    const lead = Buffer.alloc(MAGIC.length + 4)
+    await readExactly(lead)
+    if (!lead.subarray(0, MAGIC.length).equals(MAGIC)) throw new SnapshotFormatError(`${file} is not an index snapshot`)
+    const headerLength = lead.readUInt32LE(MAGIC.length)
+    if (headerLength > MAX_HEADER_BYTES || pad8(MAGIC.length + 4 + headerLength) + 4 > size) throw new SnapshotFormatError(`${file} has an unreadable header`)
+    const headBytes = Buffer.alloc(pad8(MAGIC.length + 4 + headerLength) - lead.length)
+    await readExactly(headBytes)
+    let h: Header
+    try {
+      h = JSON.parse(headBytes.subarray(0, headerLength).toString('utf8')) as Header
+    } catch {
+      throw new SnapshotFormatError(`${file} has an unreadable header`)
+    }
+    if (h == null || h.format !== SNAPSHOT_FORMAT || h.version !== SNAPSHOT_VERSION) throw new SnapshotFormatError(`${file} is a ${h?.format} v${h?.version} file, not a v${SNAPSHOT_VERSION} index snapshot`)
+    const n = h.n
+    if (!Number.isSafeInteger(n) || n < 0 || !Number.isSafeInteger(h.stride) || h.stride < h.dimensions || !Number.isSafeInteger(h.strideI8) || h.strideI8 < 0) throw new SnapshotFormatError(`${file} has an unreadable header`)
+    const start = pos
+    const body = size - 4 - start
+    const lengthOf = (name: Section): number => {
+      const [at, len] = h.sections?.[name] ?? []
+      if (!Number.isSafeInteger(at) || !Number.isSafeInteger(len) || at! < 0 || len! < 0 || at! + len! > body) throw new SnapshotFormatError(`${file}: section ${name} runs past the end`)
+      return len!
+    }
+    // Checked before anything is allocated for them: a damaged n must not size the caller's buffers.
+    if (lengthOf('rows') !== n * h.stride * 4 || (h.quantised && lengthOf('rowsI8') !== n * h.strideI8)) throw new SnapshotFormatError(`${file}: section sizes do not match ${n} entries`)
+    const placed = place?.({ dimensions: h.dimensions, n, stride: h.stride, strideI8: h.strideI8, quantised: h.quantised }) ?? {}
+    // Sections in file order; each into its placed view or a fresh 8-aligned buffer (typed views need alignment).
+    const bytes: Partial<Record<Section, Uint8Array>> = {}
+    for (const name of SECTIONS) {
+      const len = lengthOf(name)
+      const at = h.sections[name][0]
+      if (start + at < pos) throw new SnapshotFormatError(`${file}: sections overlap`)
+      if (start + at > pos) await readExactly(new Uint8Array(start + at - pos))
+      const target = name === 'rows' ? placed.rows : name === 'rowsI8' ? placed.rowsI8 : null
+      const dest = target != null && target.byteLength === len ? target : new Uint8Array(new ArrayBuffer(pad8(len)), 0, len)
+      await readExactly(dest)
+      bytes[name] = dest
+    }
+    if (pos !== size - 4) await readExactly(new Uint8Array(size - 4 - pos))
+    const trailer = Buffer.alloc(4)
+    const stored = (await fh.read(trailer, 0, 4, pos)).bytesRead === 4 ? trailer.readUInt32LE(0) : -1
+    if ((crc >>> 0) !== stored) throw new SnapshotFormatError(`${file} fails its checksum`)
+    const typed = <T>(name: Section, make: (b: ArrayBufferLike, off: number, len: number) => T, size: number): T => {
+      const b = bytes[name]!
+      if (b.byteLength % size !== 0) throw new SnapshotFormatError(`${file}: section ${name} has a partial element`)
+      return make(b.buffer, b.byteOffset, b.byteLength / size)
+    }
+    const f32 = (name: Section): Float32Array => typed(name, (b, o, l) => new Float32Array(b, o, l), 4)
+    const i32 = (name: Section): Int32Array => typed(name, (b, o, l) => new Int32Array(b, o, l), 4)
+    const idText = Buffer.from(bytes.ids!.buffer, bytes.ids!.byteOffset, bytes.ids!.byteLength).toString('utf8')
+    const idEnds = typed('idEnds', (b, o, l) => new Uint32Array(b, o, l), 4)
+    const metaEnds = typed('metaEnds', (b, o, l) => new Float64Array(b, o, l), 8)
+    const metas = Buffer.from(bytes.metas!.buffer, bytes.metas!.byteOffset, bytes.metas!.byteLength)
+    if (idEnds.length !== n) throw new SnapshotFormatError(`${file}: section sizes do not match ${n} entries`)
+    const ids: string[] = new Array<string>(n)
+    let p = 0
+    for (let i = 0; i < n; i++) {
+      if (idEnds[i] < p || idEnds[i] > idText.length) throw new SnapshotFormatError(`${file}: id offsets do not match`)
+      ids[i] = idText.slice(p, idEnds[i])
+      p = idEnds[i]
+    }
+    if (metaEnds.length !== n || (n > 0 && metaEnds[n - 1] !== metas.length)) throw new SnapshotFormatError(`${file}: meta offsets do not match`)
+    const out: LoadedSnapshot = {
+      dimensions: h.dimensions,
+      n,
+      stride: h.stride,
+      strideI8: h.strideI8,
+      quantised: h.quantised,
+      codes: h.codes,
+      availableFrom: h.availableFrom,
+      rows: f32('rows'),
+      rowsI8: h.quantised ? typed('rowsI8', (b, o, l) => new Int8Array(b, o, l), 1) : null,
+      scales: f32('scales'),
+      errors: f32('errors'),
+      rating: f32('rating'),
+      price: f32('price'),
+      kindCode: i32('kindCode'),
+      baseCode: i32('baseCode'),
+      loc: bytes.loc!,
+      specOffsets: typed('specOffsets', (b, o, l) => new Uint32Array(b, o, l), 4),
+      specs: i32('specs'),
+      lru: i32('lru'),
+      ids,
+      metas,
+      metaEnds
+    }
+    if (out.rows.length !== n * h.stride || out.kindCode.length !== n || out.specOffsets.length !== n + 1 ||
+      (out.rowsI8 != null && out.rowsI8.length !== n * h.strideI8)) throw new SnapshotFormatError(`${file}: section sizes do not match ${n} entries`)
+    return out
+  } finally {
+    await fh.close()
   }
-  if (h.format !== SNAPSHOT_FORMAT || h.version !== SNAPSHOT_VERSION) throw new SnapshotFormatError(`${file} is a ${h.format} v${h.version} file, not a v${SNAPSHOT_VERSION} index snapshot`)
-  // Sections are 8-aligned from an 8-aligned start; copy if readFile's buffer is not aligned (typed views need it).
-  const aligned = buf.byteOffset % 8 === 0 ? buf : new Uint8Array(buf)
-  const start = aligned.byteOffset + pad8(MAGIC.length + 4 + headerLength)
-  const view = <T>(name: Section, make: (b: ArrayBuffer, off: number, len: number) => T, size: number): T => {
-    const [at, len] = h.sections[name]
-    if (start + at + len > aligned.byteOffset + aligned.length - 4) throw new SnapshotFormatError(`${file}: section ${name} runs past the end`)
-    return make(aligned.buffer as ArrayBuffer, start + at, len / size)
-  }
-  const f32 = (name: Section): Float32Array => view(name, (b, o, l) => new Float32Array(b, o, l), 4)
-  const i32 = (name: Section): Int32Array => view(name, (b, o, l) => new Int32Array(b, o, l), 4)
-  const n = h.n
-  const idText = view('ids', (b, o, l) => Buffer.from(b, o, l), 1).toString('utf8')
-  const idEnds = view('idEnds', (b, o, l) => new Uint32Array(b, o, l), 4)
-  const metaEnds = view('metaEnds', (b, o, l) => new Float64Array(b, o, l), 8)
-  // A copy, so the rest of the file (vectors, copied into the index) can be freed.
-  const metas = Buffer.from(view('metas', (b, o, l) => Buffer.from(b, o, l), 1))
-  const ids: string[] = new Array<string>(n)
-  let p = 0
-  for (let i = 0; i < n; i++) { ids[i] = idText.slice(p, idEnds[i]); p = idEnds[i] }
-  if (metaEnds.length !== n || (n > 0 && metaEnds[n - 1] !== metas.length)) throw new SnapshotFormatError(`${file}: meta offsets do not match`)
-  const out: LoadedSnapshot = {
-    dimensions: h.dimensions,
-    n,
-    stride: h.stride,
-    strideI8: h.strideI8,
-    quantised: h.quantised,
-    codes: h.codes,
-    availableFrom: h.availableFrom,
-    rows: f32('rows'),
-    rowsI8: h.quantised ? view('rowsI8', (b, o, l) => new Int8Array(b, o, l), 1) : null,
-    scales: f32('scales'),
-    errors: f32('errors'),
-    rating: f32('rating'),
-    price: f32('price'),
-    kindCode: i32('kindCode'),
-    baseCode: i32('baseCode'),
-    loc: view('loc', (b, o, l) => new Uint8Array(b, o, l), 1),
-    specOffsets: view('specOffsets', (b, o, l) => new Uint32Array(b, o, l), 4),
-    specs: i32('specs'),
-    lru: i32('lru'),
-    ids,
-    metas,
-    metaEnds
-  }
-  if (out.rows.length !== n * h.stride || out.kindCode.length !== n || out.specOffsets.length !== n + 1) throw new SnapshotFormatError(`${file}: section sizes do not match ${n} entries`)
-  return out
 }
 
 /** Per-slot data that filters do not need on the hot path. */

@@ -108,6 +108,14 @@ export class VectorIndexImpl implements VectorIndex {
     }
   }
 
+  /** Where readSnapshot may put the vector rows: straight into the matrix (no second copy of the file). */
+  snapshotPlacement (h: { dimensions: number, n: number, stride: number, strideI8: number, quantised: boolean }): { rows: Uint8Array | null, rowsI8: Uint8Array | null } {
+    if (h.dimensions !== this.dimensions || this.n !== 0) return { rows: null, rowsI8: null }
+    const placed = this.matrix.placement(h.n, h.stride, h.strideI8, h.quantised)
+    this.attrs.grow(this.matrix.capacity)
+    return placed
+  }
+
   private loadSnapshot (s: LoadedSnapshot): void {
     if (s.dimensions !== this.dimensions) throw new VectorDimensionError(s.dimensions, this.dimensions, 'the index snapshot was written with other dimensions; the requested index')
     const n = s.n
