@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { ensureModel } from './build-model.mjs'
-import { nodeBundle, workerEntryPoints } from './esbuild-options.mjs'
+import { nodeBundle, nodeExternals, workerEntryPoints } from './esbuild-options.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const [name, ...rest] = process.argv.slice(2)
@@ -19,7 +19,8 @@ if (!name || !available.includes(name)) {
 const entry = existsSync(path.join(root, 'bench', `${name}.ts`)) ? path.join(root, 'bench', `${name}.ts`) : path.join(root, 'bench', name, 'index.ts')
 const outfile = path.join(root, 'out', 'bench', `${name}.cjs`)
 // Worker bundles go next to the bench bundle (the code that starts a worker looks for it beside itself).
-await build({ ...nodeBundle, entryPoints: [{ in: entry, out: name }, ...workerEntryPoints], outdir: path.dirname(outfile), outExtension: { '.js': '.cjs' } })
+// LanceDB (a search-bench anchor) is a native add-on: loaded from node_modules at run time.
+await build({ ...nodeBundle, external: [...nodeExternals, '@lancedb/lancedb'], entryPoints: [{ in: entry, out: name }, ...workerEntryPoints], outdir: path.dirname(outfile), outExtension: { '.js': '.cjs' } })
 await ensureModel({ log: m => console.error(`build-model: ${m}`) })
 const result = spawnSync(process.execPath, ['--enable-source-maps', '--expose-gc', outfile, ...rest], { stdio: 'inherit', cwd: root, env: { ...process.env, CONTINUUM_ROOT: root } })
 process.exit(result.status ?? 1)

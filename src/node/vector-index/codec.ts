@@ -3,11 +3,13 @@
 //   header : 0x00 | JSON { format, version, dimensions }
 //   upsert : 0x01 | u32 LE metaLength | meta JSON (UTF-8) | zero padding to 4 bytes | f32 LE x dimensions
 //   delete : 0x02 | id (UTF-8)
+//   snapshot: 0x03 | JSON { file } — the state at this point is in that snapshot file (snapshot.ts)
 import type { EntryAttrs, Location } from './types'
 
 export const OP_HEADER = 0
 export const OP_UPSERT = 1
 export const OP_DELETE = 2
+export const OP_SNAPSHOT = 3
 export const FORMAT = 'continuum-vector-index'
 export const FORMAT_VERSION = 1
 
@@ -59,8 +61,17 @@ export function encodeDelete (id: string): Uint8Array {
   return out
 }
 
+export function encodeSnapshotRef (file: string): Uint8Array {
+  const json = enc.encode(JSON.stringify({ file }))
+  const out = new Uint8Array(1 + json.length)
+  out[0] = OP_SNAPSHOT
+  out.set(json, 1)
+  return out
+}
+
 export type DecodedRecord =
   | { op: typeof OP_HEADER, format: string, version: number, dimensions: number }
+  | { op: typeof OP_SNAPSHOT, file: string }
   | { op: typeof OP_UPSERT, metaJson: string, vector: Float32Array }
   | { op: typeof OP_DELETE, id: string }
 
@@ -90,5 +101,11 @@ export function decodeRecord (rec: Uint8Array, dimensions: number, scratch?: Flo
     return { op, metaJson, vector }
   }
   if (op === OP_DELETE) return { op, id: dec.decode(rec.subarray(1)) }
+  if (op === OP_SNAPSHOT) {
+    const { file } = JSON.parse(dec.decode(rec.subarray(1))) as { file: unknown }
+    // The name is data from disk: only a plain snapshot file name inside the index directory is accepted.
+    if (typeof file !== 'string' || !/^snapshot-[0-9a-z]{1,40}\.bin$/u.test(file)) throw new Error('snapshot record names an invalid file')
+    return { op, file }
+  }
   throw new Error(`unknown record type ${op}`)
 }

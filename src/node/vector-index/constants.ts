@@ -46,3 +46,9 @@ export const FEEDBACK_WEIGHT = 0.5
 
 /** Longest id accepted. */
 export const MAX_ID_LENGTH = 512
+
+/** Entries added to the keyword index per background slice after open (a few ms each). */
+export const KEYWORD_BUILD_SLICE = 2000
+
+/** Log records (since the last snapshot) beyond which compaction writes a snapshot even without garbage. */
+export const SNAPSHOT_MIN_RECORDS = 20_000

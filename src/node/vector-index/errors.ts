@@ -35,3 +35,9 @@ export class VectraFormatError extends Error {
   static override name = 'VectraFormatError'
   override name = 'VectraFormatError'
 }
+
+/** A snapshot file the log refers to is missing, damaged or of another format. */
+export class SnapshotFormatError extends Error {
+  static override name = 'SnapshotFormatError'
+  override name = 'SnapshotFormatError'
+}

@@ -196,6 +196,49 @@ export class VectorMatrix {
     }
   }
 
+  /**
+   * Loads rows [0, n) in bulk (opening a snapshot): f32 rows in this matrix's stride, plus int8 codes,
+   * scales and errors when both sides are quantised with the same stride (otherwise codes are recomputed).
+   */
+  loadRows (n: number, rows: Float32Array, stride: number, codes: { rowsI8: Int8Array, strideI8: number, scales: Float32Array, errors: Float32Array } | null): void {
+    this.ensure(n)
+    this.fresh()
+    // Rows read in place (see placement) are already where they belong.
+    const inPlace = (a: ArrayBufferView, b: ArrayBufferView): boolean => a.buffer === b.buffer && a.byteOffset === b.byteOffset
+    if (stride === this.stride && (codes != null || !this.quantised) && (codes == null || codes.strideI8 === this.strideI8)) {
+      if (!inPlace(rows, this.rows)) this.rows.set(rows.subarray(0, n * stride), 0)
+      if (this.quantised && codes != null) {
+        if (!inPlace(codes.rowsI8, this.rowsI8)) this.rowsI8.set(codes.rowsI8.subarray(0, n * this.strideI8), 0)
+        this.scales.set(codes.scales.subarray(0, n), 0)
+        this.errors.set(codes.errors.subarray(0, n), 0)
+      }
+      return
+    }
+    for (let i = 0; i < n; i++) this.set(i, rows.subarray(i * stride, i * stride + this.dimensions))
+  }
+
+  /**
+   * Byte views of rows [0, n) for a snapshot to be read into directly, when its layout is this matrix's
+   * (same stride; int8 codes only when both are quantised with the same stride); null where it is not, and
+   * then loadRows copies or re-quantises. Valid until the matrix grows again.
+   */
+  placement (n: number, stride: number, strideI8: number, quantised: boolean): { rows: Uint8Array | null, rowsI8: Uint8Array | null } {
+    if (stride !== this.stride || n * stride * 4 > 2 ** 32) return { rows: null, rowsI8: null }
+    this.ensure(n)
+    this.fresh()
+    const bytes = (a: Float32Array | Int8Array, len: number): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, len)
+    return {
+      rows: bytes(this.rows, n * stride * 4),
+      rowsI8: this.quantised && quantised && strideI8 === this.strideI8 ? bytes(this.rowsI8, n * strideI8) : null
+    }
+  }
+
+  /** Row storage views for a snapshot (first `n` rows). */
+  view (n: number): { rows: Float32Array, rowsI8: Int8Array | null } {
+    this.fresh()
+    return { rows: this.rows.subarray(0, n * this.stride), rowsI8: this.quantised ? this.rowsI8.subarray(0, n * this.strideI8) : null }
+  }
+
   /** Copies row `from` over row `to` (used to keep rows dense when an entry is deleted). */
   move (from: number, to: number): void {
     this.fresh()

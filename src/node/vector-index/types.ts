@@ -1,3 +1,7 @@
+import type { AppendLogRecovery } from '../storage'
+import type { ScanKernel } from './matrix'
+import type { VectraExportResult, VectraImportOptions, VectraImportResult } from './vectra'
+
 export type Location = 'local' | 'remote'
 
 /** Attributes used by search filters. */
@@ -90,4 +94,64 @@ export interface SearchResult {
   location: Location
   availableFrom?: string[]
   payload: unknown
+}
+
+export interface VectorIndexInit {
+  /** Data directory (created if missing; locked while open). */
+  dir: string
+  /** @default 384 */
+  dimensions?: number
+  /**
+   * Remote entries kept before the least recently used is evicted (local entries are never evicted).
+   * @default 10_000 (at most 100_000)
+   */
+  remoteCapacity?: number
+  /** Force a scan kernel (tests, benchmarks). @default 'wasm-simd' when available, else 'js' */
+  kernel?: ScanKernel
+  /**
+   * With WASM SIMD, keep int8 codes of every vector (+25% memory) and scan those first; the rows that
+   * could be in the top k are then re-scored in f32, so results stay exact. @default true
+   */
+  quantised?: boolean
+  /** Default fusion for hybrid search (weighted measured better on the demo catalog; see bench/README.md). @default 'weighted' */
+  fusion?: Fusion
+  /** Compact when the log has more than this many records per live entry. @default 2 */
+  compactRatio?: number
+}
+
+export interface VectorIndex {
+  readonly dir: string
+  readonly dimensions: number
+  readonly remoteCapacity: number
+  readonly kernel: ScanKernel
+  /** What opening had to repair in the log (null when it was intact). */
+  readonly recovery: AppendLogRecovery | null
+  /** Entries in the index. */
+  readonly size: number
+  /** Bytes held by the vector matrix (f32 rows, int8 codes) and its scratch space. */
+  readonly vectorBytes: number
+  /** Diagnostics: rows the last vector scan re-scored exactly after the int8 prefilter. */
+  readonly rescored: number
+  /** Inserts or replaces an entry; resolves once it is durable. Evicts least recently used remote entries beyond the cap. */
+  upsert: (entry: IndexEntry, options?: { signal?: AbortSignal }) => Promise<void>
+  /** Many upserts, persisted with one write + fsync. */
+  upsertMany: (entries: Iterable<IndexEntry>, options?: { signal?: AbortSignal }) => Promise<void>
+  /** Removes an entry; resolves to whether it existed. */
+  delete: (id: string, options?: { signal?: AbortSignal }) => Promise<boolean>
+  get: (id: string) => StoredEntry | undefined
+  has: (id: string) => boolean
+  /** Ids of every entry (a snapshot). */
+  allIds: () => string[]
+  /** Number of entries, optionally only local or remote ones. */
+  count: (location?: Location) => number
+  /** Exact top-k search; see SearchQuery. Remote entries returned count as used for LRU. */
+  search: (query: SearchQuery) => SearchResult[]
+  /** Rewrites the log with only the live entries (also done automatically as the log grows). */
+  compact: (options?: { signal?: AbortSignal }) => Promise<void>
+  /** Imports a vectra LocalIndex folder (its index.json); entries are upserted. */
+  importVectra: (folder: string, options?: VectraImportOptions) => Promise<VectraImportResult>
+  /** Writes the index as a vectra LocalIndex folder (index.json), atomically. */
+  exportVectra: (folder: string, options?: { signal?: AbortSignal, location?: Location }) => Promise<VectraExportResult>
+  /** Flushes and releases the directory lock. Idempotent. */
+  close: () => Promise<void>
 }
