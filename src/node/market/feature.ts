@@ -10,7 +10,7 @@ import { TypedEventEmitter } from 'main-event'
 import { serviceCapabilities, serviceDependencies, type PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { MeshFeature } from '../feature'
-import type { AbortOptions } from '../util/abort'
+import { combineSignals, type AbortOptions } from '../util/abort'
 import {
   DEFAULT_LISTING_TTL_MS, DEFAULT_MIN_AVAILABILITY, DEFAULT_REANNOUNCE_MS, MAX_LISTING_TTL_MS, MAX_LISTINGS_PER_ANSWER, SWEEP_INTERVAL_MS
 } from './constants'
@@ -21,6 +21,8 @@ import { ListingsGossip } from './listings-gossip'
 import { ProviderTracker, type ProviderMeasure } from './measure'
 import { ComputeRpc, type ComputeExchange } from './rpc'
 import type { ComputePayments, MarketComponents } from './components'
+import { ComputeProviders, DEFAULT_RECEIPT_WAIT_MS, type ProviderOptions, type ProviderStatus } from './provider'
+import { ComputeRequester, type EmbedOptions, type EmbedResult, type GenerateOptions, type GenerateResult } from './requester'
 
 export interface MarketInit {
   /** Pays for compute and claims compute rewards (the ledger); without it compute is free only. */
@@ -33,6 +35,12 @@ export interface MarketInit {
   ratePerSecond?: number
   /** Longest compute exchange in ms. @default 120000 */
   exchangeTimeoutMs?: number
+  /** Listings tried per compute request. @default 3 */
+  maxTries?: number
+  /** Longest wait for one provider's answer, in ms. @default 60000 */
+  requestTimeoutMs?: number
+  /** How long a provider waits for the receipt after answering, in ms. @default 15000 */
+  receiptWaitMs?: number
   /** Clock (tests). @default Date.now */
   now?: () => number
 }
@@ -88,10 +96,20 @@ export interface MarketApi extends TypedEventEmitter<MarketEvents> {
   ingest(raw: unknown): ServiceListing
   /** What this node measured of a provider. */
   measure(provider: string): ProviderMeasure
+  /** Serves compute with a backend and lists it (replacing a running one of the same backend). */
+  startProvider(options: ProviderOptions, abort?: AbortOptions): Promise<ServiceListing>
+  /** Stops serving a backend (all when none is named) and withdraws its listing; returns what stopped. */
+  stopProvider(backend?: string): Promise<string[]>
+  /** The backends this node serves, with their counts. */
+  providers(): ProviderStatus[]
+  /** Text generation from the cheapest good provider within `maxPrice`, streamed through `onToken`. */
+  generate(options: GenerateOptions): Promise<GenerateResult>
+  /** Sentence embeddings from the cheapest good provider within `maxPrice`. */
+  embed(texts: string[], options: EmbedOptions): Promise<EmbedResult>
   status(): Record<string, unknown>
 }
 
-interface Parts { components: MarketComponents, rpc: ComputeRpc, gossip: ListingsGossip, account: string }
+interface Parts { components: MarketComponents, rpc: ComputeRpc, gossip: ListingsGossip, account: string, requester: ComputeRequester }
 
 export class MarketFeature extends TypedEventEmitter<MarketEvents> implements MeshFeature, MarketApi {
   readonly name = 'market'
@@ -103,13 +121,15 @@ export class MarketFeature extends TypedEventEmitter<MarketEvents> implements Me
   private readonly offers = new Map<string, ListingOffer>()
   private sweepTimer?: NodeJS.Timeout
   private lastSeq = 0
-  /** Compute requests are handed here (provider.ts sets it). */
-  protected onCompute: (x: ComputeExchange) => Promise<void> = async x => { await x.send({ type: 'refused', reason: 'this node provides no compute' }) }
+  readonly computeProviders: ComputeProviders
 
   constructor (protected readonly init: MarketInit = {}, private readonly components?: MarketComponents) {
     super()
     this.tracker = new ProviderTracker(account => this.init.payments?.reputation(account) ?? 0.5)
+    this.computeProviders = new ComputeProviders(() => this.running.components, init.payments, () => this.running.components.log, init.receiptWaitMs ?? DEFAULT_RECEIPT_WAIT_MS)
   }
+
+  private async onCompute (x: ComputeExchange): Promise<void> { await this.computeProviders.serve(x) }
 
   protected now (): number { return (this.init.now ?? Date.now)() }
 
@@ -135,7 +155,21 @@ export class MarketFeature extends TypedEventEmitter<MarketEvents> implements Me
       own: () => this.ownCurrent(),
       askListings: async peer => await rpc.askListings(peer, MAX_LISTINGS_PER_ANSWER)
     })
-    this.parts = { components, rpc, gossip, account }
+    const requester = new ComputeRequester({
+      rpc,
+      tracker: this.tracker,
+      payments: this.init.payments,
+      account,
+      listings: () => this.list({ type: 'inference' }),
+      local: (task, adapter) => {
+        const b = this.computeProviders.list().map(p => this.computeProviders.backend(p.service)).find(b => b?.task === task && (adapter === undefined || b.adapters.includes(adapter)))
+        return b === undefined ? undefined : { generate: b.generate, embed: b.embed }
+      },
+      maxTries: this.init.maxTries,
+      requestTimeoutMs: this.init.requestTimeoutMs,
+      log: components.log.child('compute')
+    })
+    this.parts = { components, rpc, gossip, account, requester }
     await rpc.serve({
       listings: limit => this.store.current(this.now()).slice(0, limit),
       compute: async x => await this.onCompute(x)
@@ -151,6 +185,7 @@ export class MarketFeature extends TypedEventEmitter<MarketEvents> implements Me
     if (parts === undefined) return
     parts.gossip.stop()
     await parts.rpc.unhandle()
+    await this.computeProviders.settled()
     this.parts = undefined
   }
 
@@ -248,6 +283,36 @@ export class MarketFeature extends TypedEventEmitter<MarketEvents> implements Me
 
   measure (provider: string): ProviderMeasure { return this.tracker.measure(provider) }
 
+  async startProvider (options: ProviderOptions, abort: AbortOptions = {}): Promise<ServiceListing> {
+    if (this.parts === undefined) throw new MarketNotRunningError()
+    const offer = this.computeProviders.add(options)
+    try {
+      return await this.publish(offer, abort)
+    } catch (err) {
+      this.computeProviders.remove(offer.service)
+      throw err
+    }
+  }
+
+  async stopProvider (backend?: string): Promise<string[]> {
+    const stopped = this.computeProviders.list().map(p => p.service).filter(s => backend === undefined || s === backend)
+    for (const service of stopped) {
+      this.computeProviders.remove(service)
+      await this.withdraw(service)
+    }
+    return stopped
+  }
+
+  providers (): ProviderStatus[] { return this.computeProviders.list() }
+
+  async generate (options: GenerateOptions): Promise<GenerateResult> {
+    return await this.running.requester.generate({ ...options, signal: combineSignals([options.signal, this.running.components.shutdownSignal]) })
+  }
+
+  async embed (texts: string[], options: EmbedOptions): Promise<EmbedResult> {
+    return await this.running.requester.embed(texts, { ...options, signal: combineSignals([options.signal, this.running.components.shutdownSignal]) })
+  }
+
   list (filter: ListingFilter = {}): MarketListing[] {
     const now = this.now()
     const account = this.parts?.account
@@ -266,7 +331,7 @@ export class MarketFeature extends TypedEventEmitter<MarketEvents> implements Me
   status (): Record<string, unknown> {
     if (this.parts === undefined) return { running: false }
     const now = this.now()
-    return { listings: this.store.live(now).length, own: this.own().length }
+    return { listings: this.store.live(now).length, own: this.own().length, providers: this.providers() }
   }
 }
 

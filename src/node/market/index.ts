@@ -8,5 +8,8 @@ export { marketFeature, marketService, MarketFeature, type MarketApi, type Marke
 export { checkListing, signListing, listingKey, listingHash, listingSchema, type ServiceListing, type ListingBody, type ServiceType, type PriceUnit } from './listing'
 export type { MarketComponents, ComputePayments } from './components'
 export type { ProviderMeasure } from './measure'
+export type { ProviderOptions, ProviderStatus } from './provider'
+export type { GenerateOptions, EmbedOptions, GenerateResult, EmbedResult, ComputeResult } from './requester'
+export { BACKEND_NAMES, type BackendName } from './backends'
 export * from './constants'
 export * from './errors'
