@@ -54,6 +54,9 @@ export class ProviderTracker {
     r.failed += report.failed
   }
 
+  /** Forgets what was seen (benchmarks start each round from newcomers). */
+  reset (): void { this.records.clear() }
+
   measure (provider: string): ProviderMeasure {
     const r = this.records.get(provider) ?? { answered: 0, failed: 0, cheated: 0 }
     let ledger = 0.5
