@@ -12,7 +12,7 @@ import { ledgerForSocial } from '../src/node/features'
 import { socialFeature, signItem, ITEM_SIG_DOMAIN, SOCIAL_PROTOCOL, SOCIAL_TOPIC, type Post } from '../src/node/social'
 import { SocialRequest } from '../src/node/social/schema'
 import { shortId } from '../src/node/social/item'
-import { canonicalBytes, createSigner, sha256Hex, signDigest, signReceipt, tokens, type DownloadReceipt } from '../src/node/ledger'
+import { canonicalBytes, createSigner, sha256Hex, signHash, signReceipt, tokens, type DownloadReceipt } from '../src/node/ledger'
 import { encodeJson, serve } from '../src/node/transport/rpc'
 import { ledgerOf } from './helpers/ledger'
 import { startTestNode, stopAll, tcpAddr, waitFor } from './helpers/mesh'
@@ -61,7 +61,7 @@ test('forged, oversized, over-long, misattributed posts and ratings with a bad r
   // Claims another author (the victim), signed with the attacker's key.
   const claimed = { ...body('Signed by someone else', { time: hour + 1 }), author: idV }
   const claimedId = sha256Hex(canonicalBytes(claimed))
-  await publish({ ...claimed, id: claimedId, sig: await signDigest(createSigner(attacker.privateKey), ITEM_SIG_DOMAIN, claimedId) })
+  await publish({ ...claimed, id: claimedId, sig: await signHash(createSigner(attacker.privateKey), ITEM_SIG_DOMAIN, claimedId) })
   await publish(new Uint8Array(9 * 1024).fill(0x20))
   await publish(await signItem(attacker.privateKey, body('x'.repeat(1_001), { time: hour + 2 })))
   // A receipt that is not the author's download, and one whose signature is not its downloader's.

@@ -9,6 +9,7 @@ import { contentFeature } from './content'
 import { flood } from './flood'
 import { socialFeature, type SocialLedger } from './social'
 import type { LedgerFeature } from './economy/ledger-feature'
+import { marketFeature } from './market'
 
 export interface FeatureOptions {
   /** Seconds between catalog gossip rounds; 0 disables the timer. @default 30 */
@@ -20,7 +21,8 @@ export interface FeatureOptions {
 }
 
 export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
-  // Content pays for installs through the ledger: wired here, so content never imports the economy.
+  // Content pays for installs, and the market for compute, through the ledger: wired here, so neither
+  // imports the economy.
   const ledger = ledgerFeature()
   return [
     ...(options.gossip === false ? [] : [gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 })]),
@@ -28,7 +30,8 @@ export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
     contentFeature({ payments: ledger }),
     ledger,
     // Tips and receipt-backed ratings read and write the ledger through this narrow view (no social → economy import).
-    socialFeature({ ledger: ledgerForSocial(ledger), intervalMs: (options.socialIntervalSeconds ?? 30) * 1000 })
+    socialFeature({ ledger: ledgerForSocial(ledger), intervalMs: (options.socialIntervalSeconds ?? 30) * 1000 }),
+    marketFeature({ payments: ledger })
   ]
 }
 

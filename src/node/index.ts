@@ -33,6 +33,9 @@ export type { HistoryEntry } from './ledger/ledger'
 export type { AccountSummary, VerifyReport, WalletApi, WalletBalance, WalletStats } from './economy/wallet'
 export type { SocialApi, PostView, RateResult, SocialStatus, VerifiedMetrics } from './social'
 export { MAX_TEXT_CHARS as MAX_POST_CHARS } from './social/constants'
+export type { MarketApi, MarketListing, ListingOffer, ListingFilter, ServiceListing, ServiceType, PriceUnit, ProviderMeasure } from './market'
+export { SERVICE_TYPES, PRICE_UNITS } from './market/constants'
+export { BACKEND_NAMES, type BackendName, type ProviderOptions, type ProviderStatus, type GenerateOptions, type GenerateResult, type EmbedOptions, type EmbedResult } from './market'
 
 // The local HTTP API (the wire edge) and its client.
 export { ApiServer, type ApiInfo } from './api/server'

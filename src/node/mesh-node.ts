@@ -35,6 +35,7 @@ import type { ContentApi } from './content/api'
 import { LedgerFeature } from './economy/ledger-feature'
 import type { WalletApi } from './economy/wallet'
 import { SocialService, type SocialApi } from './social/service'
+import { MarketFeature, type MarketApi } from './market/feature'
 import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
 import type { AdapterResult, SearchUpdate } from './search/view'
 import type { FloodSearchOptions } from './flood/engine'
@@ -175,6 +176,9 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   /** Posts, replies, tips and receipt-backed ratings (`social` CLI, Community page), when this node runs it. */
   get social (): SocialApi | undefined { return this.started(SocialService) }
+
+  /** Service listings and compute on the mesh (list, publish, provide, generate, embed), when this node runs the market. */
+  get market (): MarketApi | undefined { return this.started(MarketFeature) }
 
   /** The sentence embedder the catalog uses (the social layer embeds posts with it too). */
   get embedder (): Embedder {

@@ -10,6 +10,8 @@ import { registerGenomeCommands } from './genome'
 import { registerContentCommands } from './content'
 import { registerWalletCommands } from './wallet'
 import { registerSocialCommands } from './social'
+import { registerMarketCommands } from './market'
+import { registerComputeCommands } from './compute'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
@@ -125,5 +127,7 @@ export function buildProgram (): Command {
   registerContentCommands(program)
   registerWalletCommands(program)
   registerSocialCommands(program)
+  registerMarketCommands(program)
+  registerComputeCommands(program)
   return program
 }

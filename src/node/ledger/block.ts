@@ -79,6 +79,19 @@ function verifySig (account: string, domain: string, hashHex: string, sig: strin
   return ok
 }
 
+/**
+ * Signs a sha-256 hash (hex) under a domain string with the account's key: other signed objects of the
+ * node (market listings, social posts and ratings) use the same Ed25519 scheme, key cache and memo as blocks and receipts.
+ */
+export async function signHash (signer: Signer, domain: string, hashHex: string): Promise<string> {
+  return Buffer.from(await signer.sign(signingBytes(domain, hashHex))).toString('base64url')
+}
+
+/** Checks a signature made by `signHash` against the account's public key (its PeerId). */
+export function verifyHashSig (account: string, domain: string, hashHex: string, sig: string): boolean {
+  return verifySig(account, domain, hashHex, sig)
+}
+
 /** Forgets remembered signature checks (benchmarks use it to measure cold verification). */
 export function clearSignatureCache (): void {
   verified.clear()
@@ -132,19 +145,6 @@ export async function signReceipt<R extends Receipt> (signer: Signer, body: Rece
 
 export function verifyReceipt (receipt: Receipt): boolean {
   return verifySig(receiptSigner(receipt), RECEIPT_SIG_DOMAIN, receiptHash(receipt), receipt.sig)
-}
-
-/**
- * Signs a sha-256 digest under a domain, as blocks and receipts are signed: for other signed objects of an
- * account (social posts, ratings), so there is one signing scheme and one verifier.
- */
-export async function signDigest (signer: Signer, domain: string, hashHex: string): Promise<string> {
-  return Buffer.from(await signer.sign(signingBytes(domain, hashHex))).toString('base64url')
-}
-
-/** True when `sig` is `account`'s Ed25519 signature over (domain, digest). */
-export function verifyDigest (account: string, domain: string, hashHex: string, sig: string): boolean {
-  return verifySig(account, domain, hashHex, sig)
 }
 
 /** Wire and file encoding of a block: its canonical JSON (hash and sig included), UTF-8. */

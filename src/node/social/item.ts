@@ -1,7 +1,7 @@
 // Creating and checking signed items. The id is the sha-256 of the body's canonical JSON (the ledger's
 // canonical form and signing scheme, reused), the signature is the author's over (domain, id).
 import type { PrivateKey } from '@libp2p/interface'
-import { canonicalBytes, createSigner, receiptHash, sha256Hex, signDigest, verifyDigest, verifyReceipt } from '../ledger'
+import { canonicalBytes, createSigner, receiptHash, sha256Hex, signHash, verifyHashSig, verifyReceipt } from '../ledger'
 import { ITEM_SIG_DOMAIN, MAX_CLOCK_SKEW_MS, MAX_ITEM_BYTES } from './constants'
 import { itemSchema, type ItemBody, type SocialItem } from './schema'
 
@@ -9,7 +9,7 @@ export async function signItem<B extends ItemBody> (privateKey: PrivateKey, body
   const signer = createSigner(privateKey)
   if (body.author !== signer.account) throw new TypeError('an item is signed by its author')
   const id = sha256Hex(canonicalBytes(body))
-  return { ...body, id, sig: await signDigest(signer, ITEM_SIG_DOMAIN, id) }
+  return { ...body, id, sig: await signHash(signer, ITEM_SIG_DOMAIN, id) }
 }
 
 /** Why an item from outside was refused; each reason is a drop counter. */
@@ -40,7 +40,7 @@ export function checkItem (value: unknown, now = Date.now()): ItemCheck {
   const item = parsed.data
   const { id, sig, ...body } = item
   if (sha256Hex(canonicalBytes(body)) !== id) return { ok: false, reason: 'bad-id', detail: 'id is not the hash of the item' }
-  if (!verifyDigest(item.author, ITEM_SIG_DOMAIN, id, sig)) return { ok: false, reason: 'bad-signature', detail: 'not signed by its author' }
+  if (!verifyHashSig(item.author, ITEM_SIG_DOMAIN, id, sig)) return { ok: false, reason: 'bad-signature', detail: 'not signed by its author' }
   if (item.time > now + MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'future', detail: 'dated in the future' }
   if (item.kind === 'post' && item.rating !== undefined) {
     const r = item.rating.receipt

@@ -7,6 +7,7 @@ import { registerGenomeRoutes } from './genome'
 import { registerMeshRoutes } from './mesh'
 import { registerWalletRoutes } from './wallet'
 import { registerSocialRoutes } from './social'
+import { registerMarketRoutes } from './market'
 
 export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   registerMeshRoutes(api, node)
@@ -20,5 +21,7 @@ export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   // Posts, tips and ratings, when this node runs the social layer.
   const social = node.social
   if (social !== undefined) registerSocialRoutes(api, social)
+  const market = node.market
+  if (market !== undefined) registerMarketRoutes(api, market)
   for (const f of node.features) f.registerRoutes?.(api)
 }
