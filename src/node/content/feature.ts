@@ -13,6 +13,7 @@ import { DhtStats, type DhtStatsSnapshot } from '../dht/stats'
 import type {
   ContentApi, ContentInit, InstallOptions, InstallResult, InstalledAdapter, PublishOptions, PublishResult, TopicLookup
 } from './api'
+import { bitswapExchange, type BitswapExchange } from './bitswap'
 import { FsBlockstore } from './blockstore'
 import { REPROVIDE_INTERVAL_MS } from './constants'
 import type { ContentContext } from './context'
@@ -36,6 +37,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
   private _node?: MeshNode
   private parts?: Parts
   private server?: BlockServer
+  private bitswap?: BitswapExchange
   private reprovideTimer?: NodeJS.Timeout
   private retryTimer?: NodeJS.Timeout
   private publishes = 0
@@ -66,7 +68,8 @@ export class ContentFeature implements MeshFeature, ContentApi {
     const hosted = new HostedIndex(path.join(dir, 'hosted.json'), log)
     await hosted.load()
     const dht = new DhtStats(() => node.libp2p.services.dht, () => node.libp2p.peerId)
-    const ctx: ContentContext = { node, init: this.init, blocks, hosted, dht, log, blacklist: new Map(), payments: this.init.payments }
+    const bitswap = this.init.bitswap === false ? undefined : bitswapExchange({ libp2p: node.libp2p, blocks, wantTimeoutMs: this.init.bitswapWantTimeoutMs })
+    const ctx: ContentContext = { node, init: this.init, blocks, hosted, dht, log, blacklist: new Map(), bitswap, payments: this.init.payments }
     const provider = new BundleProvider(ctx)
     const resolver = new Resolver(ctx)
     this.parts = { ctx, provider, resolver, installer: new Installer(ctx, resolver, provider) }
@@ -77,6 +80,8 @@ export class ContentFeature implements MeshFeature, ContentApi {
       onBadMessage: (_peer, reason) => node.drops.add('blocks', reason)
     })
     await this.server.start()
+    await bitswap?.start()
+    this.bitswap = bitswap
     await resolver.serve()
     // Announce what we host once the first bootstrap round has given us DHT peers, then on schedule.
     void node.bootstrapped.then(() => provider.reprovide()).catch(() => {})
@@ -93,6 +98,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
     clearInterval(this.reprovideTimer)
     clearInterval(this.retryTimer)
     await this.server?.stop()
+    await this.bitswap?.stop()
     await this.parts?.resolver.unserve()
   }
 
@@ -104,6 +110,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
       publishes: this.publishes,
       installs: parts?.installer.installs ?? 0,
       served: { requests: this.server?.requests ?? 0, blocks: this.server?.blocksServed ?? 0, bytes: this.server?.bytesServed ?? 0 },
+      bitswap: this.bitswap?.stats(),
       dht: parts !== undefined && this._node?.state === 'started' ? parts.ctx.dht.snapshot() : undefined
     }
   }
