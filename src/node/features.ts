@@ -5,6 +5,7 @@ import { ledgerFeature } from './economy'
 import { gossip } from './gossip'
 import { contentFeature } from './content'
 import { flood } from './flood'
+import { marketFeature } from './market'
 
 export interface FeatureOptions {
   /** Seconds between catalog gossip rounds; 0 disables the timer. @default 30 */
@@ -14,12 +15,14 @@ export interface FeatureOptions {
 }
 
 export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
-  // Content pays for installs through the ledger: wired here, so content never imports the economy.
+  // Content pays for installs, and the market for compute, through the ledger: wired here, so neither
+  // imports the economy.
   const ledger = ledgerFeature()
   return [
     ...(options.gossip === false ? [] : [gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 })]),
     flood(),
     contentFeature({ payments: ledger }),
-    ledger
+    ledger,
+    marketFeature({ payments: ledger })
   ]
 }

@@ -30,6 +30,8 @@ export { defaultDataDir } from './identity/data-dir'
 export { parseTokens, formatTokens } from './ledger/amount'
 export type { HistoryEntry } from './ledger/ledger'
 export type { AccountSummary, VerifyReport, WalletApi, WalletBalance, WalletStats } from './economy/wallet'
+export type { MarketApi, MarketListing, ListingOffer, ListingFilter, ServiceListing, ServiceType, PriceUnit, ProviderMeasure } from './market'
+export { SERVICE_TYPES, PRICE_UNITS } from './market/constants'
 
 // The local HTTP API (the wire edge) and its client.
 export { ApiServer, type ApiInfo } from './api/server'

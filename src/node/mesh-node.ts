@@ -32,6 +32,7 @@ import { ContentFeature } from './content/feature'
 import type { ContentApi } from './content/api'
 import { LedgerFeature } from './economy/ledger-feature'
 import type { WalletApi } from './economy/wallet'
+import { MarketFeature, type MarketApi } from './market/feature'
 import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
 import type { SearchUpdate } from './search/view'
 import type { FloodSearchOptions } from './flood/engine'
@@ -190,6 +191,12 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   /** The token wallet (balance, stats, history, send, verify), when this node runs the ledger. */
   get wallet (): WalletApi | undefined { return this.started(LedgerFeature) }
+
+  /** Service listings and compute on the mesh (list, publish, provide, generate, embed), when this node runs the market. */
+  get market (): MarketApi | undefined { return this.started(MarketFeature) }
+
+  /** The node's sentence embedder (the catalog's); the market's `embeddings` backend serves it. */
+  get embedder (): Embedder { return this.catalog.embedder }
 
   /**
    * An adapter's name by content id: a bundle CID this node hosts, or a local manifest's content hash.

@@ -9,6 +9,7 @@ import { runNodeForeground } from './node-start'
 import { registerGenomeCommands } from './genome'
 import { registerContentCommands } from './content'
 import { registerWalletCommands } from './wallet'
+import { registerMarketCommands } from './market'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
@@ -122,5 +123,6 @@ export function buildProgram (): Command {
   registerGenomeCommands(program)
   registerContentCommands(program)
   registerWalletCommands(program)
+  registerMarketCommands(program)
   return program
 }

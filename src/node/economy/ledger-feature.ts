@@ -17,7 +17,7 @@ import { serviceCapabilities, serviceDependencies, type PeerId } from '@libp2p/i
 import type { z } from 'zod'
 import {
   formatTokens, openLedger, DEFAULT_JOIN_DIFFICULTY, NotJoinedError,
-  type Block, type ChainHead, type ChargeBlock, type DownloadReceipt, type RelayReceipt, type HistoryEntry, type JoinBlock, type Ledger, type LedgerLimits, type SendBlock
+  type Block, type ChainHead, type ChargeBlock, type ComputeReceipt, type DownloadReceipt, type RelayReceipt, type HistoryEntry, type JoinBlock, type Ledger, type LedgerLimits, type SendBlock
 } from '../ledger'
 import type { MeshFeature } from '../feature'
 import { delay, type AbortOptions } from '../util/abort'
@@ -247,6 +247,21 @@ export class LedgerFeature implements MeshFeature, LedgerService {
   /** Pays for a verified install (the publisher its price, or the first provider per MB); never throws (see wallet.ts). */
   async payForInstall (d: { contentId: string, bytes: number, price?: number, publisher?: string, providers: readonly string[] }, options: AbortOptions = {}): Promise<InstallPayment | undefined> {
     return await this.running.wallet.payForInstall(d, options)
+  }
+
+  /** The market's hook (requester): pays a compute provider and signs the receipt (see wallet.ts). */
+  async payForCompute (r: { requestId: string, provider: string, cost: number }, options: AbortOptions = {}): Promise<{ receipt: ComputeReceipt, balance: number }> {
+    return await this.running.wallet.payForCompute(r, options)
+  }
+
+  /** The market's hook (provider): claims the compute reward a requester's receipt earns (see wallet.ts). */
+  async claimComputeReward (receipt: ComputeReceipt, from: PeerId, options: AbortOptions = {}): Promise<void> {
+    await this.running.wallet.claimComputeReward(receipt, from, options)
+  }
+
+  /** The ledger's reputation of an account (0.5 with no history here, or when the ledger is not running). */
+  reputation (account: string): number {
+    return this.parts === undefined ? 0.5 : this.parts.ctx.ledger.reputation(account)
   }
 
   /** The host side, when a receipt arrives by another protocol: fetches the downloader's chain from `from`. */

@@ -6,7 +6,7 @@ import type { PeerId } from '@libp2p/interface'
 import type { z } from 'zod'
 import {
   formatTokens, isAccountId, InsufficientBalanceError, NotJoinedError, UnknownPeerError,
-  type ChargeBlock, type DownloadReceipt, type HistoryEntry, type JoinBlock, type LedgerStats, type RelayReceipt, type SendBlock
+  type ChargeBlock, type ComputeReceipt, type DownloadReceipt, type HistoryEntry, type JoinBlock, type LedgerStats, type RelayReceipt, type SendBlock
 } from '../ledger'
 import { combineSignals, type AbortOptions } from '../util/abort'
 import { errorMessage } from '../util/logger'
@@ -182,6 +182,36 @@ export class Wallet {
       this.ctx.log.warn(`Could not pay ${host.slice(-8)} for ${d.contentId}: ${errorMessage(err)}`)
       return { host, error: errorMessage(err) }
     }
+  }
+
+  /**
+   * The market's hook, requester side: pays a compute provider `cost` units for a request it served
+   * (a send, handed straight to the provider) and signs the compute receipt naming that send. Throws the
+   * wallet's one-line errors and writes nothing then.
+   */
+  async payForCompute (r: { requestId: string, provider: string, cost: number }, options: AbortOptions = {}): Promise<{ receipt: ComputeReceipt, balance: number }> {
+    const ledger = this.ctx.ledger
+    if (!ledger.joined) throw new NotJoinedError()
+    if (!isAccountId(r.provider)) throw new UnknownPeerError(r.provider)
+    if (r.cost > ledger.balance()) throw new InsufficientBalanceError(formatTokens(r.cost), formatTokens(ledger.balance()))
+    if (ledger.head(r.provider) == null) await this.sync.tryFetchAccount(r.provider, options)
+    const { receipt, block } = await ledger.payForCompute(r, options)
+    void this.push.deliver(block, r.provider)
+    return { receipt, balance: block.balance }
+  }
+
+  /**
+   * The market's hook, provider side: a compute receipt from `from` (its requester). Fetches the
+   * requester's chain (the send it names) and claims the compute reward, which the ledger grants only
+   * when that send, of at least the cost, to this account, is in the requester's chain held here.
+   * The payment itself is received by the settler like any send.
+   */
+  async claimComputeReward (receipt: ComputeReceipt, from: PeerId, options: AbortOptions = {}): Promise<void> {
+    const ledger = this.ctx.ledger
+    if (receipt.provider !== ledger.account || receipt.requester !== from.toString()) throw new UnknownPeerError(receipt.requester)
+    await this.sync.fetchChain(from, receipt.requester, { signal: options.signal })
+    await ledger.claimComputeReward(receipt, options)
+    this.settler.schedule()
   }
 
   /**

@@ -79,6 +79,19 @@ function verifySig (account: string, domain: string, hashHex: string, sig: strin
   return ok
 }
 
+/**
+ * Signs a sha-256 hash (hex) under a domain string with the account's key: other signed objects of the
+ * node (market listings) use the same Ed25519 scheme, key cache and memo as blocks and receipts.
+ */
+export async function signHash (signer: Signer, domain: string, hashHex: string): Promise<string> {
+  return Buffer.from(await signer.sign(signingBytes(domain, hashHex))).toString('base64url')
+}
+
+/** Checks a signature made by `signHash` against the account's public key (its PeerId). */
+export function verifyHashSig (account: string, domain: string, hashHex: string, sig: string): boolean {
+  return verifySig(account, domain, hashHex, sig)
+}
+
 /** Forgets remembered signature checks (benchmarks use it to measure cold verification). */
 export function clearSignatureCache (): void {
   verified.clear()

@@ -102,7 +102,7 @@ export {
 } from './validate'
 export type { ChainState, RejectReason, ValidationContext, Verdict } from './validate'
 export {
-  createSigner, sealBlock, blockBody, computeBlockHash, checkBlockIntegrity, signReceipt, verifyReceipt, receiptHash, receiptSigner,
+  createSigner, signHash, verifyHashSig, sealBlock, blockBody, computeBlockHash, checkBlockIntegrity, signReceipt, verifyReceipt, receiptHash, receiptSigner,
   encodeBlock, decodeBlock, parseBlock, isAccountId, clearSignatureCache, type Signer, type ParseResult
 } from './block'
 export { solveJoinPow, verifyJoinPow, joinPowDigest, leadingZeroBits, type JoinPow, type SolveJoinPowOptions } from './pow'

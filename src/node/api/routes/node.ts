@@ -6,6 +6,7 @@ import { registerContentRoutes } from './content'
 import { registerGenomeRoutes } from './genome'
 import { registerMeshRoutes } from './mesh'
 import { registerWalletRoutes } from './wallet'
+import { registerMarketRoutes } from './market'
 
 export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   registerMeshRoutes(api, node)
@@ -16,5 +17,7 @@ export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   // Only a node that runs the ledger has wallet routes: the others answer 404, which the CLI and the panel explain.
   const wallet = node.wallet
   if (wallet !== undefined) registerWalletRoutes(api, wallet)
+  const market = node.market
+  if (market !== undefined) registerMarketRoutes(api, market)
   for (const f of node.features) f.registerRoutes?.(api)
 }
