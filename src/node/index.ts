@@ -32,6 +32,8 @@ export type { HistoryEntry } from './ledger/ledger'
 export type { AccountSummary, VerifyReport, WalletApi, WalletBalance, WalletStats } from './economy/wallet'
 export type { MarketApi, MarketListing, ListingOffer, ListingFilter, ServiceListing, ServiceType, PriceUnit, ProviderMeasure } from './market'
 export { SERVICE_TYPES, PRICE_UNITS } from './market/constants'
+export type { StorageApi, PutOptions, PutProgress, StoredFileView, ReplicaView } from './storage-market'
+export { parseCapacity, tokensToUnits } from './storage-market'
 
 // The local HTTP API (the wire edge) and its client.
 export { ApiServer, type ApiInfo } from './api/server'

@@ -33,6 +33,7 @@ import type { ContentApi } from './content/api'
 import { LedgerFeature } from './economy/ledger-feature'
 import type { WalletApi } from './economy/wallet'
 import { MarketFeature, type MarketApi } from './market/feature'
+import { StorageFeature, type StorageApi } from './storage-market/feature'
 import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
 import type { SearchUpdate } from './search/view'
 import type { FloodSearchOptions } from './flood/engine'
@@ -194,6 +195,9 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   /** Service listings and compute on the mesh (list, publish, provide, generate, embed), when this node runs the market. */
   get market (): MarketApi | undefined { return this.started(MarketFeature) }
+
+  /** Paid storage replicas (offer, put, get, status, list), when this node runs the storage market. */
+  get storage (): StorageApi | undefined { return this.started(StorageFeature) }
 
   /** The node's sentence embedder (the catalog's); the market's `embeddings` backend serves it. */
   get embedder (): Embedder { return this.catalog.embedder }

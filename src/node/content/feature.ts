@@ -18,6 +18,8 @@ import { FsBlockstore } from './blockstore'
 import { REPROVIDE_INTERVAL_MS } from './constants'
 import type { ContentContext } from './context'
 import { formatCid, parseCid } from './dag'
+import type { DownloadProgress, DownloadResult } from './downloader'
+import { dagCids, fetchDag, storeFile, writeDagFile, type StoredFile } from './files'
 import { InvalidContentRefError } from './errors'
 import { BlockServer } from './exchange'
 import { HostedIndex } from './hosted'
@@ -162,6 +164,47 @@ export class ContentFeature implements MeshFeature, ContentApi {
 
   async exportBundle (ref: string, file: string, options: { signal?: AbortSignal } = {}): Promise<{ cid: string, size: number }> {
     return exportBundle(this.blocks, ref, file, options)
+  }
+
+  // Plain files (the storage market uses these; see files.ts).
+
+  /** Chunks a regular file into the blockstore (same CID as `ipfs add`). */
+  async storeFile (file: string, options: { signal?: AbortSignal, onProgress?: (bytes: number) => void } = {}): Promise<StoredFile> {
+    return storeFile(this.started.ctx, file, options)
+  }
+
+  /** Every block CID of a stored file DAG, root first. */
+  async dagCids (ref: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return dagCids(this.started.ctx, ref, options)
+  }
+
+  /** Verified multi-provider download of a DAG into the blockstore (Bitswap peers when no provider is given). */
+  async fetchDag (ref: string, providers: string[], options: { maxBytes?: number, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void, bitswap?: boolean } = {}): Promise<DownloadResult> {
+    return fetchDag(this.started.ctx, ref, providers, options)
+  }
+
+  async writeDagFile (ref: string, file: string, options: { signal?: AbortSignal } = {}): Promise<{ cid: string, size: number }> {
+    return writeDagFile(this.started.ctx, ref, file, options)
+  }
+
+  /** Providers of a CID as peer id text (DHT and connected peers). */
+  async findProviderIds (ref: string, options: { signal?: AbortSignal, limit?: number } = {}): Promise<string[]> {
+    return (await this.findProviders(parseCid(ref).toV1(), options)).providers.map(p => p.toString())
+  }
+
+  /** One verified block, or undefined. */
+  async readBlock (cid: string): Promise<Uint8Array | undefined> {
+    return this.blocks.get(parseCid(cid))
+  }
+
+  /** Announces `ref` on the DHT (bounded by the caller's signal); false when no DHT peer took it. */
+  async provideCid (ref: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    try {
+      const r = await this.dht.provide(parseCid(ref).toV1(), options)
+      return r.peers > 0
+    } catch {
+      return false
+    }
   }
 
   /** The providers this node dropped for bad data, per content. */
