@@ -10,6 +10,7 @@ import { registerGenomeCommands } from './genome'
 import { registerContentCommands } from './content'
 import { registerWalletCommands } from './wallet'
 import { registerMarketCommands } from './market'
+import { registerStorageCommands } from './storage'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
@@ -124,5 +125,6 @@ export function buildProgram (): Command {
   registerContentCommands(program)
   registerWalletCommands(program)
   registerMarketCommands(program)
+  registerStorageCommands(program)
   return program
 }

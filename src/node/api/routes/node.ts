@@ -7,6 +7,7 @@ import { registerGenomeRoutes } from './genome'
 import { registerMeshRoutes } from './mesh'
 import { registerWalletRoutes } from './wallet'
 import { registerMarketRoutes } from './market'
+import { registerStorageRoutes } from './storage'
 
 export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   registerMeshRoutes(api, node)
@@ -19,5 +20,7 @@ export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   if (wallet !== undefined) registerWalletRoutes(api, wallet)
   const market = node.market
   if (market !== undefined) registerMarketRoutes(api, market)
+  const storage = node.storage
+  if (storage !== undefined) registerStorageRoutes(api, storage)
   for (const f of node.features) f.registerRoutes?.(api)
 }
