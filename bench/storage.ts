@@ -83,7 +83,7 @@ async function main (): Promise<void> {
     report.print()
   } finally {
     await Promise.all(all.map(async n => n.stop().catch(() => {})))
-    await Promise.all(dirs.map(async d => rm(d, { recursive: true, force: true })))
+    await Promise.all(dirs.map(async d => rm(d, { recursive: true, force: true, maxRetries: 5 }).catch(() => {})))
   }
 }
 
