@@ -3,8 +3,8 @@
 // from a Continuum node, and a Continuum node installs a bundle that only the Helia node holds.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
-import { readFile, readdir } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
@@ -19,6 +19,7 @@ import { balanced } from 'ipfs-unixfs-importer/layout'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { CID } from 'multiformats/cid'
 import { contentFeature } from '../src/node/content'
+import { storageFeature } from '../src/node/storage-market'
 import type { MeshNode } from '../src/node/mesh-node'
 import { contentOf } from './helpers/content'
 import { startTestNode, stopAll, tcpAddr, tempDir, waitFor } from './helpers/mesh'
@@ -114,4 +115,24 @@ test('without Bitswap (the old node) a stock Helia node cannot fetch: the want t
   await assert.rejects(async () => {
     for await (const c of unixfs(helia!).cat(CID.parse(published.cid), { signal: AbortSignal.timeout(3_000) })) void c
   }, (err: Error) => ['LoadBlockFailedError', 'AbortError', 'TimeoutError'].includes(err.name))
+})
+
+test('a stock Helia node fetches a stored file by CID, and `storage get` fetches a file only Helia holds (Helia\'s own defaults: raw leaves, CIDv1)', async () => {
+  const content = contentFeature({ findProvidersTimeoutMs: 1_000, bitswapWantTimeoutMs: 5_000 })
+  const S = await startTestNode({ features: [content, storageFeature({ content })] })
+  nodes.push(S)
+  const mine = path.join(work, 'mine.bin')
+  await writeFile(mine, randomBytes(600_000))
+  const stored = await contentOf(S).storeFile(mine)
+  await helia!.libp2p.dial(multiaddr(tcpAddr(S)))
+  const chunks: Uint8Array[] = []
+  for await (const c of unixfs(helia!).cat(CID.parse(stored.cid), { signal: AbortSignal.timeout(60_000) })) chunks.push(c)
+  assert.equal(sha(Buffer.concat(chunks)), sha(await readFile(mine)))
+
+  const theirs = randomBytes(1_500_000)
+  const cid = await unixfs(helia!).addBytes(theirs)
+  const out = path.join(work, 'theirs.bin')
+  const r = await S.storage!.get(`ipfs://${cid.toString()}`, { out })
+  assert.deepEqual(r.providers, ['bitswap'])
+  assert.equal(sha(await readFile(out)), sha(theirs))
 })
