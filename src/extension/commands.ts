@@ -39,6 +39,7 @@ export class Commands implements vscode.Disposable {
       r('continuum.installAdapter', async (target?: unknown, folder?: unknown) => this.install(target, folder instanceof vscode.Uri ? folder : undefined)),
       r('continuum.installFromLockfile', async (folder?: unknown) => this.installFromLockfile(folder instanceof vscode.Uri ? folder : undefined)),
       r('continuum.publishAdapter', async (folder?: unknown) => this.publish(folder instanceof vscode.Uri ? folder : undefined)),
+      r('continuum.storeFile', async (file?: unknown) => this.storeFile(file instanceof vscode.Uri ? file : undefined)),
       r('continuum.showStatus', async () => this.showStatus()),
       r('continuum.copyPeerAddress', async () => this.copyPeerAddress()),
       r('continuum.addPeer', async (address?: unknown) => this.addPeer(typeof address === 'string' ? address : undefined)),
@@ -205,6 +206,32 @@ export class Commands implements vscode.Disposable {
       content.publish(dir.fsPath, { price: Number(priceText.trim()), signal, onProgress: p => { report({ bytes: p.bytes ?? 0, providers: 0, stage: p.stage }) } }))
     this.afterContentChange()
     void vscode.window.showInformationMessage('Published: peers learn about it with the next gossip round.')
+    return result
+  }
+
+  /** Explorer › Store File on the Mesh…: 3 paid replicas for 30 days, the price confirmed in a modal first. */
+  async storeFile (file?: vscode.Uri): Promise<unknown> {
+    const node = await this.init.host.requireNode()
+    const storage = node.storage
+    if (storage === undefined) throw new Error('Storing files needs the storage market, which this node does not run')
+    const uri = file ?? (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: 'Store', title: 'Continuum: pick a file to keep on the mesh' }))?.[0]
+    if (uri === undefined) return undefined
+    const name = uri.path.split('/').pop() ?? 'file'
+    const put = async (maxPrice: number): Promise<unknown> => withCancellableProgress(`Storing ${name} on the mesh`, async (signal, report) =>
+      storage.put(uri.fsPath, { replicas: 3, days: 30, maxPrice, signal, onProgress: p => { report({ bytes: p.bytes, totalBytes: p.totalBytes, providers: p.hosts, stage: p.stage }) } }))
+    let result: unknown
+    try {
+      result = await put(0)
+    } catch (err) {
+      if ((err as Error).name !== 'StoragePriceError') throw err
+      const tokens = (err as Error & { cost: number }).cost / 1_000_000
+      const pay = `Pay up to ${tokens} tokens and Store`
+      const choice = await vscode.window.showWarningMessage(`Store ${name} on 3 peers for 30 days? It costs ${tokens} tokens, paid from your wallet to the hosts in parts, each after it proves it holds the file.`, { modal: true }, pay)
+      if (choice !== pay) return undefined
+      result = await put(tokens)
+    }
+    const view = result as { cid: string, healthy: number, replicas: number }
+    void vscode.window.showInformationMessage(`Stored ${name} as ipfs://${view.cid} on ${view.healthy} of ${view.replicas} peers.`, 'Copy CID').then(c => { if (c === 'Copy CID') void vscode.env.clipboard.writeText(`ipfs://${view.cid}`) })
     return result
   }
 

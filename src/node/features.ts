@@ -10,6 +10,7 @@ import { flood } from './flood'
 import { socialFeature, type SocialLedger } from './social'
 import type { LedgerFeature } from './economy/ledger-feature'
 import { marketFeature } from './market'
+import { storageFeature } from './storage-market'
 
 export interface FeatureOptions {
   /** Seconds between catalog gossip rounds; 0 disables the timer. @default 30 */
@@ -24,14 +25,18 @@ export function defaultFeatures (options: FeatureOptions = {}): MeshFeature[] {
   // Content pays for installs, and the market for compute, through the ledger: wired here, so neither
   // imports the economy.
   const ledger = ledgerFeature()
+  const content = contentFeature({ payments: ledger })
+  const market = marketFeature({ payments: ledger })
   return [
     ...(options.gossip === false ? [] : [gossip({ intervalMs: (options.gossipIntervalSeconds ?? 30) * 1000 })]),
     flood(),
-    contentFeature({ payments: ledger }),
+    content,
     ledger,
+    market,
+    // Storage keeps files as content, lists offers in the market and pays hosts from the wallet.
+    storageFeature({ content, listings: market, payments: ledger }),
     // Tips and receipt-backed ratings read and write the ledger through this narrow view (no social → economy import).
-    socialFeature({ ledger: ledgerForSocial(ledger), intervalMs: (options.socialIntervalSeconds ?? 30) * 1000 }),
-    marketFeature({ payments: ledger })
+    socialFeature({ ledger: ledgerForSocial(ledger), intervalMs: (options.socialIntervalSeconds ?? 30) * 1000 })
   ]
 }
 

@@ -36,6 +36,8 @@ export { MAX_TEXT_CHARS as MAX_POST_CHARS } from './social/constants'
 export type { MarketApi, MarketListing, ListingOffer, ListingFilter, ServiceListing, ServiceType, PriceUnit, ProviderMeasure } from './market'
 export { SERVICE_TYPES, PRICE_UNITS } from './market/constants'
 export { BACKEND_NAMES, type BackendName, type ProviderOptions, type ProviderStatus, type GenerateOptions, type GenerateResult, type EmbedOptions, type EmbedResult } from './market'
+export type { StorageApi, PutOptions, PutProgress, StoredFileView, ReplicaView } from './storage-market'
+export { parseCapacity, tokensToUnits } from './storage-market'
 
 // The local HTTP API (the wire edge) and its client.
 export { ApiServer, type ApiInfo } from './api/server'

@@ -36,6 +36,7 @@ import { LedgerFeature } from './economy/ledger-feature'
 import type { WalletApi } from './economy/wallet'
 import { SocialService, type SocialApi } from './social/service'
 import { MarketFeature, type MarketApi } from './market/feature'
+import { StorageFeature, type StorageApi } from './storage-market/feature'
 import { continueSearch, search, type SearchOptions, type SearchQuery } from './search/pipeline'
 import type { AdapterResult, SearchUpdate } from './search/view'
 import type { FloodSearchOptions } from './flood/engine'
@@ -179,6 +180,9 @@ export class MeshNode extends TypedEventEmitter<MeshNodeEvents> {
 
   /** Service listings and compute on the mesh (list, publish, provide, generate, embed), when this node runs the market. */
   get market (): MarketApi | undefined { return this.started(MarketFeature) }
+
+  /** Paid storage replicas (offer, put, get, status, list), when this node runs the storage market. */
+  get storage (): StorageApi | undefined { return this.started(StorageFeature) }
 
   /** The sentence embedder the catalog uses (the social layer embeds posts with it too). */
   get embedder (): Embedder {

@@ -22,7 +22,7 @@ export function formatBytes (n: number): string {
 interface StreamRecord { type: string, error?: { message: string }, [k: string]: unknown }
 
 /** Reads an NDJSON stream; progress goes to stderr on a terminal; returns the 'done' record. */
-async function runStream (cmd: Command, pathname: string, body: unknown, showProgress: (r: StreamRecord) => string | undefined, quiet: boolean): Promise<StreamRecord> {
+export async function runStream (cmd: Command, pathname: string, body: unknown, showProgress: (r: StreamRecord) => string | undefined, quiet: boolean): Promise<StreamRecord> {
   const client = await clientFor(cmd)
   const tty = process.stderr.isTTY === true && !quiet
   let done: StreamRecord | undefined

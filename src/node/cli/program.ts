@@ -12,6 +12,7 @@ import { registerWalletCommands } from './wallet'
 import { registerSocialCommands } from './social'
 import { registerMarketCommands } from './market'
 import { registerComputeCommands } from './compute'
+import { registerStorageCommands } from './storage'
 
 export interface GlobalOptions { dataDir?: string, verbose?: boolean }
 
@@ -129,5 +130,6 @@ export function buildProgram (): Command {
   registerSocialCommands(program)
   registerMarketCommands(program)
   registerComputeCommands(program)
+  registerStorageCommands(program)
   return program
 }

@@ -28,6 +28,13 @@ export interface ContentInit {
    * faster than the DHT on a LAN). Off = the DHT only, which tells neighbours less. @default true
    */
   askConnectedPeers?: boolean
+  /**
+   * Speak Bitswap 1.2.0 (`/ipfs/bitswap/1.2.0`) too, so stock IPFS nodes (Helia, Kubo) that connect fetch
+   * what this node holds, and downloads that find no Continuum provider ask connected IPFS peers. @default true
+   */
+  bitswap?: boolean
+  /** How long a block is wanted from Bitswap peers, in ms. @default 10000 */
+  bitswapWantTimeoutMs?: number
   /** Pays for verified installs (the ledger feature in a full node). @default none: installs pay nothing */
   payments?: InstallPayments
 }

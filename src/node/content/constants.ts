@@ -39,3 +39,12 @@ export const MANIFEST_FILE = 'manifest.json'
 export const LOCKFILE_NAME = 'continuum.lock.json'
 export const PROJECT_DIR = '.continuum'
 export const ADAPTERS_DIR = 'adapters'
+
+/** Bitswap (IPFS interop): the protocol we speak with stock IPFS nodes, beside our own. */
+export const BITSWAP_PROTOCOL = '/ipfs/bitswap/1.2.0'
+/** How long one block is wanted from Bitswap peers before giving up. */
+export const BITSWAP_WANT_TIMEOUT_MS = 10_000
+/** Entries of a peer's wantlist we keep (Helia's default). */
+export const BITSWAP_MAX_WANTLIST = 1024
+/** Largest Bitswap message we read (Boxo's and Helia's 2 MiB). */
+export const BITSWAP_MAX_MESSAGE_BYTES = 2 * 1024 * 1024

@@ -9,6 +9,7 @@ import type { MeshLibp2p } from '../transport/libp2p'
 import type { DropCounters } from '../util/counters'
 import type { Logger } from '../util/logger'
 import type { ContentInit } from './api'
+import type { BitswapExchange } from './bitswap'
 import type { FsBlockstore } from './blockstore'
 import type { HostedIndex } from './hosted'
 import type { InstallPayments } from './payments'
@@ -42,6 +43,8 @@ export interface ContentContext {
   readonly log: Logger
   /** Providers that sent bad data, per content (CID string → peer ids). */
   readonly blacklist: Map<string, Set<string>>
+  /** Bitswap with stock IPFS peers; undefined when turned off (ContentInit.bitswap). */
+  readonly bitswap?: BitswapExchange
   /** Pays for verified installs; undefined = this node has no economy. */
   readonly payments?: InstallPayments
 }

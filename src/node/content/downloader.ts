@@ -42,6 +42,16 @@ export interface DownloadResult {
   elapsedMs: number
 }
 
+/**
+ * Somewhere else blocks can come from (e.g. Bitswap peers): answers a batch like the block protocol
+ * does, undefined where it has nothing. Its blocks are verified like a provider's.
+ */
+export interface BlockSource {
+  /** Shown in `providersUsed` and failures. */
+  readonly id: string
+  request(cids: CID[], options: { signal?: AbortSignal }): Promise<Array<Uint8Array | undefined>>
+}
+
 export interface DownloadInit {
   libp2p: Libp2p
   blocks: FsBlockstore
@@ -52,6 +62,8 @@ export interface DownloadInit {
    */
   maxBytes?: number
   providers: PeerId[]
+  /** Other sources beside the providers (Bitswap peers). @default none */
+  sources?: BlockSource[]
   log?: Logger
   signal?: AbortSignal
   onProgress?: (p: DownloadProgress) => void
@@ -83,7 +95,8 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
   let fatal: Error | undefined
   const failed: ProviderFailure[] = []
   const used = new Set<string>()
-  const live = new Set<string>(init.providers.map(p => p.toString()))
+  const sources = [...init.providers.map(peer => ({ id: peer.toString(), peer, request: async (cids: CID[], o: { signal?: AbortSignal }) => requestBlocks(init.libp2p, peer, cids, o) })), ...(init.sources ?? []).map(s => ({ id: s.id, peer: undefined, request: s.request.bind(s) }))]
+  const live = new Set<string>(sources.map(s => s.id))
   let waiters: Array<() => void> = []
   const wake = (): void => { const w = waiters; waiters = []; for (const f of w) f() }
   // Called once per verified block (each is ≥ 256 KiB of data, so a few hundred calls per 50 MB):
@@ -181,17 +194,17 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
   }
 
   const providerErrors = new Map<string, number>()
-  const drop = (peer: PeerId, reason: ProviderFailure['reason'], detail: string): void => {
-    const id = peer.toString()
+  const drop = (source: typeof sources[number], reason: ProviderFailure['reason'], detail: string): void => {
+    const id = source.id
     if (!live.delete(id)) return
     failed.push({ peer: id, reason, detail })
     init.log?.warn(`download ${init.root.toString().slice(-8)}: dropped provider ${id.slice(-8)} (${reason}: ${detail})`)
-    if (reason === 'verification') init.onBadProvider?.(peer, detail)
+    if (reason === 'verification' && source.peer !== undefined) init.onBadProvider?.(source.peer, detail)
     wake()
   }
 
-  const loop = async (peer: PeerId): Promise<void> => {
-    const id = peer.toString()
+  const loop = async (peer: typeof sources[number]): Promise<void> => {
+    const id = peer.id
     while (live.has(id) && fatal === undefined) {
       init.signal?.throwIfAborted()
       const batch = take(id)
@@ -203,7 +216,7 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
       }
       let answers: Array<Uint8Array | undefined>
       try {
-        answers = await requestBlocks(init.libp2p, peer, batch, { signal: init.signal })
+        answers = await peer.request(batch, { signal: init.signal })
       } catch (err) {
         giveBack(batch)
         if (init.signal?.aborted === true) throw init.signal.reason
@@ -271,7 +284,7 @@ export async function downloadDag (init: DownloadInit): Promise<DownloadResult> 
   if (queue.length > 0) {
     if (live.size === 0) throw new ContentNotFoundError(`no providers for ${init.root.toString()}`)
     const loops: Array<Promise<void>> = []
-    for (const p of init.providers) for (let i = 0; i < loopsPerProvider; i++) loops.push(loop(p))
+    for (const p of sources) for (let i = 0; i < loopsPerProvider; i++) loops.push(loop(p))
     const results = await Promise.allSettled(loops)
     wake()
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')

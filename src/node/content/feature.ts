@@ -16,10 +16,13 @@ import { DhtStats, type DhtStatsSnapshot } from '../dht/stats'
 import type {
   ContentApi, ContentInit, InstallOptions, InstallResult, InstalledAdapter, PublishOptions, PublishResult, TopicLookup
 } from './api'
+import { bitswapExchange, type BitswapExchange } from './bitswap'
 import { FsBlockstore } from './blockstore'
 import { REPROVIDE_INTERVAL_MS } from './constants'
 import type { ContentComponents, ContentContext } from './context'
 import { formatCid, parseCid } from './dag'
+import type { DownloadProgress, DownloadResult } from './downloader'
+import { dagCids, fetchDag, storeFile, writeDagFile, type StoredFile } from './files'
 import { InvalidContentRefError } from './errors'
 import { BlockServer } from './exchange'
 import { HostedIndex } from './hosted'
@@ -48,6 +51,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
   private _node?: ContentComponents
   private parts?: Parts
   private server?: BlockServer
+  private bitswap?: BitswapExchange
   private reprovideTimer?: NodeJS.Timeout
   private retryTimer?: NodeJS.Timeout
   private publishes = 0
@@ -85,7 +89,8 @@ export class ContentFeature implements MeshFeature, ContentApi {
     const hosted = new HostedIndex(path.join(dir, 'hosted.json'), log)
     await hosted.load()
     const dht = new DhtStats(() => node.libp2p.services.dht, () => node.libp2p.peerId)
-    const ctx: ContentContext = { node, init: this.init, blocks, hosted, dht, log, blacklist: new Map(), payments: this.init.payments }
+    const bitswap = this.init.bitswap === false ? undefined : bitswapExchange({ libp2p: node.libp2p, blocks, wantTimeoutMs: this.init.bitswapWantTimeoutMs })
+    const ctx: ContentContext = { node, init: this.init, blocks, hosted, dht, log, blacklist: new Map(), bitswap, payments: this.init.payments }
     const provider = new BundleProvider(ctx)
     const resolver = new Resolver(ctx)
     this.parts = { ctx, provider, resolver, installer: new Installer(ctx, resolver, provider) }
@@ -96,6 +101,8 @@ export class ContentFeature implements MeshFeature, ContentApi {
       onBadMessage: (_peer, reason) => node.drops.add('blocks', reason)
     })
     await this.server.start()
+    await bitswap?.start()
+    this.bitswap = bitswap
     await resolver.serve()
     // Announce what we host once the first bootstrap round has given us DHT peers, then on schedule.
     void node.bootstrapped.then(() => provider.reprovide()).catch(() => {})
@@ -112,6 +119,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
     clearInterval(this.reprovideTimer)
     clearInterval(this.retryTimer)
     await this.server?.stop()
+    await this.bitswap?.stop()
     await this.parts?.resolver.unserve()
   }
 
@@ -123,6 +131,7 @@ export class ContentFeature implements MeshFeature, ContentApi {
       publishes: this.publishes,
       installs: parts?.installer.installs ?? 0,
       served: { requests: this.server?.requests ?? 0, blocks: this.server?.blocksServed ?? 0, bytes: this.server?.bytesServed ?? 0 },
+      bitswap: this.bitswap?.stats(),
       dht: parts !== undefined && this._node?.state === 'started' ? parts.ctx.dht.snapshot() : undefined
     }
   }
@@ -174,6 +183,47 @@ export class ContentFeature implements MeshFeature, ContentApi {
 
   async exportBundle (ref: string, file: string, options: { signal?: AbortSignal } = {}): Promise<{ cid: string, size: number }> {
     return exportBundle(this.blocks, ref, file, options)
+  }
+
+  // Plain files (the storage market uses these; see files.ts).
+
+  /** Chunks a regular file into the blockstore (same CID as `ipfs add`). */
+  async storeFile (file: string, options: { signal?: AbortSignal, onProgress?: (bytes: number) => void } = {}): Promise<StoredFile> {
+    return storeFile(this.started.ctx, file, options)
+  }
+
+  /** Every block CID of a stored file DAG, root first. */
+  async dagCids (ref: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return dagCids(this.started.ctx, ref, options)
+  }
+
+  /** Verified multi-provider download of a DAG into the blockstore (Bitswap peers when no provider is given). */
+  async fetchDag (ref: string, providers: string[], options: { maxBytes?: number, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void, bitswap?: boolean } = {}): Promise<DownloadResult> {
+    return fetchDag(this.started.ctx, ref, providers, options)
+  }
+
+  async writeDagFile (ref: string, file: string, options: { signal?: AbortSignal } = {}): Promise<{ cid: string, size: number }> {
+    return writeDagFile(this.started.ctx, ref, file, options)
+  }
+
+  /** Providers of a CID as peer id text (DHT and connected peers). */
+  async findProviderIds (ref: string, options: { signal?: AbortSignal, limit?: number } = {}): Promise<string[]> {
+    return (await this.findProviders(parseCid(ref).toV1(), options)).providers.map(p => p.toString())
+  }
+
+  /** One verified block, or undefined. */
+  async readBlock (cid: string): Promise<Uint8Array | undefined> {
+    return this.blocks.get(parseCid(cid))
+  }
+
+  /** Announces `ref` on the DHT (bounded by the caller's signal); false when no DHT peer took it. */
+  async provideCid (ref: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    try {
+      const r = await this.dht.provide(parseCid(ref).toV1(), options)
+      return r.peers > 0
+    } catch {
+      return false
+    }
   }
 
   /** The providers this node dropped for bad data, per content. */

@@ -17,7 +17,7 @@ import { extractBundle, BUNDLE_FILES } from './bundle'
 import { MANIFEST_FILE, MAX_BUNDLE_BYTES, MAX_PROVIDERS } from './constants'
 import type { ContentContext } from './context'
 import { formatCid, looksLikeCid, parseCid } from './dag'
-import { downloadDag, readDag, type DownloadProgress, type DownloadResult } from './downloader'
+import { downloadDag, readDag, type BlockSource, type DownloadProgress, type DownloadResult } from './downloader'
 import { AmbiguousPublisherError, ContentNotFoundError, InvalidBundleError, InvalidContentRefError, PriceNotAcceptedError, ProjectNotWritableError } from './errors'
 import { findLockEntry } from './lockfile-ops'
 import { readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lockfile'
@@ -118,16 +118,20 @@ export class Installer {
       for (const p of r.providers) merged.set(p.toString(), p)
       const bad = this.ctx.blacklist.get(rootKey)
       const usable = [...merged.values()].filter(p => bad?.has(p.toString()) !== true).slice(0, init.maxProviders ?? MAX_PROVIDERS)
-      if (usable.length === 0) {
+      // No Continuum provider: stock IPFS peers we are connected to may have it (Bitswap).
+      const sources = usable.length === 0 ? ipfsSources(this.ctx) : []
+      if (usable.length === 0 && sources.length === 0) {
         throw new ContentNotFoundError(`${looksLikeCid(ref) ? `ipfs://${rootKey}` : `"${ref}"`} not found on ${queried} providers after ${((Date.now() - started) / 1000).toFixed(1)} s`)
       }
-      progress({ stage: 'downloading', providers: usable.length })
+      progress({ stage: 'downloading', providers: usable.length + sources.length })
+      const notFound = (): ContentNotFoundError => new ContentNotFoundError(`${looksLikeCid(ref) ? `ipfs://${rootKey}` : `"${ref}"`} not found on ${queried} providers after ${((Date.now() - started) / 1000).toFixed(1)} s (nor from ${node.libp2p.getPeers().length} connected peers over Bitswap)`)
       result = await downloadDag({
         libp2p: node.libp2p,
         blocks,
         root,
         maxBytes,
         providers: usable,
+        sources,
         log,
         signal,
         blocksPerRequest: init.blocksPerRequest,
@@ -139,6 +143,9 @@ export class Installer {
           node.drops.add('blocks', 'bad-block')
         },
         onProgress: (p: DownloadProgress) => progress({ ...p, stage: 'downloading' })
+      }).catch((err: Error) => {
+        // Only Bitswap was asked and nobody had it: the same "not found" as when nobody is asked.
+        throw usable.length === 0 && (err.name === 'ContentNotFoundError' || err.name === 'AllProvidersFailedError') ? notFound() : err
       })
     }
 
@@ -199,8 +206,8 @@ export class Installer {
       // install (even when its blocks were already here); an unpriced download pays the host 1 token per MB.
       const payments = this.ctx.payments
       const payment = manifest.price > 0
-        ? await payments?.payForInstall({ contentId: rootKey, bytes: size, price: manifest.price, publisher: manifest.publisher, providers: result?.providersUsed ?? [] }, { signal })
-        : result !== undefined ? await payments?.payForInstall({ contentId: rootKey, bytes: size, providers: result.providersUsed }, { signal }) : undefined
+        ? await payments?.payForInstall({ contentId: rootKey, bytes: size, price: manifest.price, publisher: manifest.publisher, providers: paidHosts(result) }, { signal })
+        : result !== undefined ? await payments?.payForInstall({ contentId: rootKey, bytes: size, providers: paidHosts(result) }, { signal }) : undefined
       if (opts.seed ?? init.seed ?? true) void seed(this.ctx, this.provider, { cid: rootKey, size, sha256, manifest })
       progress({ bytes: size, totalBytes: size, stage: 'done' })
       return {
@@ -216,6 +223,18 @@ export class Installer {
       if (moved === undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {})
     }
   }
+}
+
+/** Continuum hosts that served the download (stock IPFS peers have no account to pay). */
+function paidHosts (result: DownloadResult | undefined): string[] {
+  return (result?.providersUsed ?? []).filter(p => p !== 'bitswap')
+}
+
+/** Bitswap as one download source, when it runs and some peer is connected. */
+export function ipfsSources (ctx: Pick<ContentContext, 'bitswap' | 'node'>): BlockSource[] {
+  const bitswap = ctx.bitswap
+  if (bitswap === undefined || ctx.node.libp2p.getPeers().length === 0) return []
+  return [{ id: 'bitswap', request: async (cids, o) => Promise.all(cids.map(async c => bitswap.want(c, o))) }]
 }
 
 /** The one-line error for a price the user did not accept. */

@@ -8,6 +8,7 @@ import { registerMeshRoutes } from './mesh'
 import { registerWalletRoutes } from './wallet'
 import { registerSocialRoutes } from './social'
 import { registerMarketRoutes } from './market'
+import { registerStorageRoutes } from './storage'
 
 export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   registerMeshRoutes(api, node)
@@ -23,5 +24,7 @@ export function registerNodeRoutes (api: RouteRegistry, node: MeshNode): void {
   if (social !== undefined) registerSocialRoutes(api, social)
   const market = node.market
   if (market !== undefined) registerMarketRoutes(api, market)
+  const storage = node.storage
+  if (storage !== undefined) registerStorageRoutes(api, storage)
   for (const f of node.features) f.registerRoutes?.(api)
 }
