@@ -124,7 +124,7 @@ export class Installer {
         throw new ContentNotFoundError(`${looksLikeCid(ref) ? `ipfs://${rootKey}` : `"${ref}"`} not found on ${queried} providers after ${((Date.now() - started) / 1000).toFixed(1)} s`)
       }
       progress({ stage: 'downloading', providers: usable.length + sources.length })
-      const notFound = (): ContentNotFoundError => new ContentNotFoundError(`${looksLikeCid(ref) ? `ipfs://${rootKey}` : `"${ref}"`} not found on ${queried} providers after ${((Date.now() - started) / 1000).toFixed(1)} s (nor from ${node.libp2p.getPeers().length} connected peers over Bitswap)`)
+      const notFound = (): ContentNotFoundError => new ContentNotFoundError(`${looksLikeCid(ref) ? `ipfs://${rootKey}` : `"${ref}"`} not found on ${queried} providers after ${((Date.now() - started) / 1000).toFixed(1)} s (nor from ${bitswapPeers(node.libp2p.getPeers().length)} over Bitswap)`)
       result = await downloadDag({
         libp2p: node.libp2p,
         blocks,
@@ -246,3 +246,5 @@ function priceError (m: AdapterManifest, maxPrice: number): PriceNotAcceptedErro
 function maxTarBytes (m: AdapterManifest): number {
   return Math.min(MAX_BUNDLE_BYTES, m.sizeBytes + 64 * 1024 + (BUNDLE_FILES.length + 1) * 1024 + 1024)
 }
+
+const bitswapPeers = (n: number): string => n === 1 ? '1 connected peer' : `${n} connected peers`
