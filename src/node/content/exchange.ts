@@ -7,7 +7,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
-import { decodeJson, encodeJson } from '../transport/rpc'
+import { decodeJson, encodeJson, isPeerGone } from '../transport/rpc'
 import { combineSignals, delay } from '../util/abort'
 import { errorMessage } from '../util/logger'
 import type { FsBlockstore } from './blockstore'
@@ -85,7 +85,7 @@ export class BlockServer {
       }
       await stream.close({ signal }).catch(() => {})
     } catch (err) {
-      this.init.onBadMessage?.(connection.remotePeer, (err as Error).name === 'ProtocolError' ? 'invalid' : 'error', errorMessage(err))
+      if (!isPeerGone(err)) this.init.onBadMessage?.(connection.remotePeer, (err as Error).name === 'ProtocolError' ? 'invalid' : 'error', errorMessage(err))
       stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
     }
   }

@@ -5,15 +5,13 @@
 // counters) and the sender is penalised; the node carries on.
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { decodeJson, encodeJson } from '../transport/rpc'
+import { decodeJson, encodeJson, isPeerGone } from '../transport/rpc'
 import { combineSignals, type AbortOptions } from '../util/abort'
 import { errorMessage } from '../util/logger'
 import { PeerRateLimit } from '../util/peer-rate'
 import { COMPUTE_PROTOCOL } from './constants'
 import { COMPUTE_MAX_FRAME_BYTES, ComputeFrame, ComputeRequest, ListingsAnswer, SettleFrame } from './protocol'
 import type { MarketComponents } from './components'
-
-const CLOSED = new Set(['StreamResetError', 'StreamAbortedError', 'StreamStateError', 'ConnectionClosedError', 'MuxerClosedError'])
 
 /** One compute exchange as the provider sees it: the validated request, a writer, and the settle frame. */
 export interface ComputeExchange {
@@ -63,7 +61,7 @@ export class ComputeRpc {
       try {
         req = decodeJson((await lp.read({ signal })).subarray(), ComputeRequest)
       } catch (err) {
-        if (!CLOSED.has((err as Error)?.name)) this.bad(reasonOf(err), peer, errorMessage(err))
+        if (!isPeerGone(err)) this.bad(reasonOf(err), peer, errorMessage(err))
         stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
         return
       }
@@ -81,7 +79,7 @@ export class ComputeRpc {
         }
         await stream.close({ signal }).catch(() => {})
       } catch (err) {
-        if (!CLOSED.has((err as Error)?.name)) this.components.log.debug(`compute exchange with ${peer.toString().slice(-8)}: ${errorMessage(err)}`)
+        if (!isPeerGone(err)) this.components.log.debug(`compute exchange with ${peer.toString().slice(-8)}: ${errorMessage(err)}`)
         stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
       }
     }, { maxInboundStreams: 64, runOnLimitedConnection: false })
@@ -92,7 +90,7 @@ export class ComputeRpc {
       return decodeJson((await lp.read({ signal })).subarray(), SettleFrame)
     } catch (err) {
       const name = (err as Error)?.name
-      if (!CLOSED.has(name) && name !== 'AbortError' && name !== 'TimeoutError') this.bad(reasonOf(err), peer, errorMessage(err))
+      if (!isPeerGone(err) && name !== 'AbortError' && name !== 'TimeoutError') this.bad(reasonOf(err), peer, errorMessage(err))
       return undefined
     }
   }

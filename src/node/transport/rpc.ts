@@ -42,7 +42,14 @@ export function decodeJson<T> (bytes: Uint8Array, schema: z.ZodType<T>): T {
   return parsed.data
 }
 
-const CLOSED_ERRORS = new Set(['StreamResetError', 'StreamAbortedError', 'StreamStateError', 'ConnectionClosedError', 'MuxerClosedError'])
+// How a stream ends when the other side gives up (reset, abort, close before or within a frame, its
+// connection dropping). A cancelled request is normal behaviour, not a bad message: no penalty.
+const PEER_GONE_ERRORS = new Set(['StreamResetError', 'StreamAbortedError', 'StreamStateError', 'StreamClosedError', 'UnexpectedEOFError', 'ConnectionClosedError', 'MuxerClosedError'])
+
+/** True when `err` means the remote ended the exchange early (never a reason to penalise it). */
+export function isPeerGone (err: unknown): boolean {
+  return PEER_GONE_ERRORS.has((err as { name?: string })?.name ?? '')
+}
 
 function classify (err: unknown): BadMessageReason {
   if (err instanceof ProtocolError) return err.reason
@@ -116,7 +123,7 @@ export async function serve<Req> (libp2p: Libp2p, protocol: string, options: Ser
       await stream.close({ signal }).catch(() => {})
     } catch (err) {
       // The other side went away mid-exchange: nothing to blame it for.
-      if (!CLOSED_ERRORS.has((err as Error)?.name)) options.onBadMessage?.(classify(err), ctx, errorMessage(err))
+      if (!isPeerGone(err)) options.onBadMessage?.(classify(err), ctx, errorMessage(err))
       stream.abort(err instanceof Error ? err : new Error(errorMessage(err)))
     }
   }, { maxInboundStreams: options.maxInboundStreams ?? 32, runOnLimitedConnection: false })
