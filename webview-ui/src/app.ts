@@ -7,14 +7,16 @@ import type { MeshPage } from './mesh-page'
 import type { WalletPage } from './wallet-page'
 import type { CommunityPage } from './community-page'
 import type { ServicesPage } from './services-page'
+import type { StoragePage } from './storage-page'
 import { errorText } from './format'
 import './marketplace-page'
 import './mesh-page'
 import './wallet-page'
 import './community-page'
 import './services-page'
+import './storage-page'
 
-const PAGES = ['marketplace', 'wallet', 'mesh', 'community', 'services'] as const
+const PAGES = ['marketplace', 'wallet', 'mesh', 'community', 'services', 'storage'] as const
 type Page = typeof PAGES[number]
 
 /** What survives the webview being hidden (VS Code drops hidden webviews' pages; getState/setState keep this). */
@@ -63,12 +65,14 @@ export class ContinuumApp extends LitElement {
   private walletPage (): WalletPage | null { return this.querySelector('cm-wallet') }
   private community (): CommunityPage | null { return this.querySelector('cm-community') }
   private services (): ServicesPage | null { return this.querySelector('cm-services') }
+  private storagePage (): StoragePage | null { return this.querySelector('cm-storage') }
 
   private refreshAll (): void {
     void this.refreshStatus().then(() => {
       if (this.page === 'wallet') void this.walletPage()?.refresh()
       if (this.page === 'community') void this.community()?.refresh()
       if (this.page === 'services') void this.services()?.refresh()
+      if (this.page === 'storage') void this.storagePage()?.refresh()
     })
     const mesh = this.mesh()
     if (mesh !== null) void mesh.refreshTopology()
@@ -97,6 +101,7 @@ export class ContinuumApp extends LitElement {
     if (page === 'wallet') void this.updateComplete.then(() => { void this.walletPage()?.refresh() })
     if (page === 'community') void this.updateComplete.then(() => { void this.community()?.refresh() })
     if (page === 'services') void this.updateComplete.then(() => { void this.services()?.refresh() })
+    if (page === 'storage') void this.updateComplete.then(() => { void this.storagePage()?.refresh() })
   }
 
   protected override render (): TemplateResult {
@@ -133,6 +138,10 @@ export class ContinuumApp extends LitElement {
         <vscode-tab-panel>
           <cm-services .client=${this.client} .status=${this.status}></cm-services>
         </vscode-tab-panel>
+        <vscode-tab-header slot="header" id="tab-storage">Storage</vscode-tab-header>
+        <vscode-tab-panel>
+          <cm-storage .client=${this.client} .status=${this.status}></cm-storage>
+        </vscode-tab-panel>
       </vscode-tabs>`
   }
 
@@ -145,7 +154,7 @@ export class ContinuumApp extends LitElement {
 
   protected override updated (): void {
     // Pages are plain (non-reactive) elements: pass the new status down and let them re-render.
-    for (const el of [this.market(), this.mesh(), this.walletPage(), this.community(), this.services()]) {
+    for (const el of [this.market(), this.mesh(), this.walletPage(), this.community(), this.services(), this.storagePage()]) {
       if (el === null) continue
       el.status = this.status
       el.requestUpdate()

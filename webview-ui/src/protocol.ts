@@ -142,6 +142,9 @@ export interface MeshClient {
   social<C extends SocialCall>(call: C, signal?: AbortSignal): Promise<SocialResults[C['action']]>
   /** The market (Services page) when the host offers it; the VS Code host does not yet. */
   services?(call: ServicesCall, signal?: AbortSignal): Promise<unknown>
+  /** The storage market (Storage page) when the host offers it; the VS Code host does not yet. */
+  storage?(call: StorageCall, signal?: AbortSignal): Promise<unknown>
+  storageStream?(call: StorageStreamCall, onRecord: (r: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void>
   /** Subscribes to live events; returns the unsubscribe function. */
   onEvent(listener: (e: NodeEvent) => void): () => void
   onConnection(listener: (s: ConnectionState) => void): () => void
@@ -242,5 +245,30 @@ export function servicesRoute (c: ServicesCall): { method: 'GET' | 'POST', path:
     }
     case 'stop': return { method: 'POST', path: '/api/compute/provider/stop', body: c.backend !== undefined ? { backend: c.backend } : {} }
     case 'embed': return { method: 'POST', path: '/api/ai/embed', body: { texts: c.texts, maxPrice: c.maxPrice } }
+  }
+}
+
+// ---- Storage page (the node's storage routes, src/node/api/routes/storage.ts; amounts in tokens) ----
+
+export type StoredFileJson = import('../../src/node/storage-market').StoredFileView
+export interface HostedJson { cid: string, owner: string, size: number, end: string, total: number }
+export interface StorageListJson { files: StoredFileJson[], hosting: HostedJson[] }
+
+/** What the Storage page asks of the storage market: JSON calls, and the two streamed (NDJSON) ones. */
+export type StorageCall =
+  | { action: 'list' }
+  | { action: 'offer', capacityMb: number, pricePerMbDay: number }
+  | { action: 'withdraw' }
+export type StorageStreamCall =
+  | { action: 'put', path: string, maxPrice?: number }
+  | { action: 'get', cid: string }
+
+export function storageRoute (c: StorageCall | StorageStreamCall): { method: 'GET' | 'POST', path: string, body?: unknown } {
+  switch (c.action) {
+    case 'list': return { method: 'GET', path: '/api/storage/list' }
+    case 'offer': return { method: 'POST', path: '/api/storage/offer', body: { capacityMb: c.capacityMb, pricePerMbDay: c.pricePerMbDay } }
+    case 'withdraw': return { method: 'POST', path: '/api/storage/withdraw', body: {} }
+    case 'put': return { method: 'POST', path: '/api/storage/put', body: { path: c.path, ...(c.maxPrice !== undefined ? { maxPrice: c.maxPrice } : {}) } }
+    case 'get': return { method: 'POST', path: '/api/storage/get', body: { cid: c.cid } }
   }
 }
