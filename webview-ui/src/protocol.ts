@@ -260,7 +260,7 @@ export type StorageCall =
   | { action: 'offer', capacityMb: number, pricePerMbDay: number }
   | { action: 'withdraw' }
 export type StorageStreamCall =
-  | { action: 'put', path: string, maxPrice?: number }
+  | { action: 'put', path: string, replicas?: number, maxPrice?: number }
   | { action: 'get', cid: string }
 
 export function storageRoute (c: StorageCall | StorageStreamCall): { method: 'GET' | 'POST', path: string, body?: unknown } {
@@ -268,7 +268,7 @@ export function storageRoute (c: StorageCall | StorageStreamCall): { method: 'GE
     case 'list': return { method: 'GET', path: '/api/storage/list' }
     case 'offer': return { method: 'POST', path: '/api/storage/offer', body: { capacityMb: c.capacityMb, pricePerMbDay: c.pricePerMbDay } }
     case 'withdraw': return { method: 'POST', path: '/api/storage/withdraw', body: {} }
-    case 'put': return { method: 'POST', path: '/api/storage/put', body: { path: c.path, ...(c.maxPrice !== undefined ? { maxPrice: c.maxPrice } : {}) } }
+    case 'put': return { method: 'POST', path: '/api/storage/put', body: { path: c.path, ...(c.replicas !== undefined ? { replicas: c.replicas } : {}), ...(c.maxPrice !== undefined ? { maxPrice: c.maxPrice } : {}) } }
     case 'get': return { method: 'POST', path: '/api/storage/get', body: { cid: c.cid } }
   }
 }

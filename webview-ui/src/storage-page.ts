@@ -63,7 +63,7 @@ export class StoragePage extends LitElement {
     this.requestUpdate()
     try {
       await this.client.storageStream(c, r => {
-        if (r.type === 'error') { this.error = `${label} failed: ${String((r as { message?: unknown }).message ?? 'unknown error')}`; return }
+        if (r.type === 'error') { this.error = `${label} failed: ${String((r as { error?: { message?: unknown } }).error?.message ?? 'unknown error')}`; return }
         if (r.type === 'done') { this.notice = c.action === 'put' ? `Stored ${String(r.name)} as ${String(r.cid)}.` : `Fetched ${String(r.cid)} to ${String(r.path)}.`; return }
         const p = r as { stage?: unknown, bytes?: unknown, totalBytes?: unknown }
         this.progress = `${label}: ${typeof p.stage === 'string' ? `${p.stage} ` : ''}${typeof p.bytes === 'number' && typeof p.totalBytes === 'number' ? `${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}` : ''}`
@@ -81,11 +81,14 @@ export class StoragePage extends LitElement {
   private async put (): Promise<void> {
     const path = field(this, 'storage-path')
     if (path === '') { this.error = 'Enter the path of a file on the node\'s machine'; this.requestUpdate(); return }
+    const rep = field(this, 'storage-replicas')
+    const replicas = rep === '' ? undefined : Number(rep)
+    if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16)) { this.error = 'Replicas must be a whole number from 1 to 16'; this.requestUpdate(); return }
     const max = field(this, 'storage-max-price')
     const maxPrice = max === '' ? undefined : Number(max)
     if (maxPrice !== undefined && (!Number.isFinite(maxPrice) || maxPrice < 0)) { this.error = 'Max price must be a number of tokens, 0 or more'; this.requestUpdate(); return }
     if (maxPrice !== undefined && maxPrice > 0 && !window.confirm(`Pay up to ${maxPrice} tokens to store this file?`)) return
-    await this.stream({ action: 'put', path, ...(maxPrice !== undefined ? { maxPrice } : {}) }, 'Storing')
+    await this.stream({ action: 'put', path, ...(replicas !== undefined ? { replicas } : {}), ...(maxPrice !== undefined ? { maxPrice } : {}) }, 'Storing')
   }
 
   private async get (): Promise<void> {
@@ -136,6 +139,7 @@ export class StoragePage extends LitElement {
         <h3>Store a file</h3>
         <div class="filters">
           <label>File path <input id="storage-path" placeholder="/path/on/the/node"></label>
+          <label>Replicas <input id="storage-replicas" placeholder="3"></label>
           <label>Max price <input id="storage-max-price" placeholder="tokens"></label>
           <vscode-button id="storage-put" @click=${() => { void this.put() }}>Store</vscode-button>
         </div>
