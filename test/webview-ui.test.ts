@@ -342,7 +342,7 @@ test('community page: a peer\'s post arrives, search by meaning, compose, reply,
   await apiPost(a, '/api/social/mute', { peer: idC, on: false })
 })
 
-test('services page: a listing from another node shows in the table; start and stop providing from the page', async () => {
+test('services page: a listing from another node shows in the table, and a type filter hides it', async () => {
   const cId = (await api<{ peerId: string }>(c, '/api/status')).peerId
   // C offers embeddings for free; the listing reaches A by the market's gossip.
   await apiPost(c, '/api/compute/provider', { backend: 'embeddings', pricePerRequest: 0 })
