@@ -342,6 +342,51 @@ test('community page: a peer\'s post arrives, search by meaning, compose, reply,
   await apiPost(a, '/api/social/mute', { peer: idC, on: false })
 })
 
+test('services page: a listing from another node shows in the table, and a type filter hides it', async () => {
+  const cId = (await api<{ peerId: string }>(c, '/api/status')).peerId
+  // C offers embeddings for free; the listing reaches A by the market's gossip.
+  await apiPost(c, '/api/compute/provider', { backend: 'embeddings', pricePerRequest: 0 })
+  await waitFor('A sees C\'s listing', async () => (await api<{ listings: Array<{ provider: string }> }>(a, '/api/market/listings')).listings.some(l => l.provider === cId), 60_000, 500)
+  await page.getByRole('tab', { name: 'Services' }).click()
+  const row = page.locator(`cm-services #service-listings tr[data-provider="${cId}"]`)
+  await row.first().waitFor({ timeout: 20_000 }).catch(async err => {
+    await shot('failure-services')
+    throw new Error(`no listing from C: the page says ${JSON.stringify(await page.locator('cm-services section').innerText())}`, { cause: err })
+  })
+  assert.match(await row.first().innerText(), /inference/)
+  // A filter the listing does not match hides it.
+  await page.locator('#svc-type').fill('storage')
+  await page.locator('#apply-service-filters').click()
+  await page.locator(`cm-services #service-listings tr[data-provider="${cId}"]`).waitFor({ state: 'detached', timeout: 10_000 })
+  await page.locator('#svc-type').fill('')
+  await page.locator('#apply-service-filters').click()
+  await row.first().waitFor({ timeout: 10_000 })
+  await shot('services')
+})
+
+test('storage page: a file put from the page shows with its host\'s replica, and B lists it as hosted', async () => {
+  const bId = (await api<{ peerId: string }>(b, '/api/status')).peerId
+  await apiPost(b, '/api/storage/offer', { capacityMb: 10, pricePerMbDay: 0 })
+  await waitFor('A sees B\'s storage offer', async () => (await api<{ listings: Array<{ provider: string }> }>(a, '/api/market/listings?type=storage')).listings.some(l => l.provider === bId), 60_000, 500)
+  const file = path.join(await tempDir(), 'notes.txt')
+  await writeFile(file, 'bell partials: hum, prime, tierce, quint, nominal\n'.repeat(200))
+  await page.getByRole('tab', { name: 'Storage' }).click()
+  await page.locator('#storage-path').fill(file)
+  await page.locator('#storage-replicas').fill('1')
+  await page.locator('#storage-put').click()
+  await page.locator('#storage-notice').getByText(/Stored notes\.txt as /).waitFor({ timeout: 60_000 }).catch(async err => {
+    await shot('failure-storage')
+    throw new Error(`no "Stored": the page says ${JSON.stringify(await page.locator('cm-storage section').innerText())}`, { cause: err })
+  })
+  const row = page.locator('cm-storage #stored-files tr').filter({ hasText: 'notes.txt' })
+  await row.waitFor()
+  assert.match(await row.innerText(), new RegExp(bId.slice(-6)), 'the replica names its host')
+  const hosted = await api<{ hosting: Array<{ cid: string }> }>(b, '/api/storage/list')
+  assert.equal(hosted.hosting.length, 1, 'B hosts the file')
+  assert.equal(await row.getAttribute('data-cid'), hosted.hosting[0].cid)
+  await shot('storage')
+})
+
 test('mesh page: 2 peers, a drawn topology graph, live update when a peer leaves; dark theme', async () => {
   await page.getByRole('tab', { name: 'Mesh' }).click()
   const peers = page.locator('[data-figure="Peers"] dd')

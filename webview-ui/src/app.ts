@@ -6,13 +6,17 @@ import type { MarketplacePage, MarketState } from './marketplace-page'
 import type { MeshPage } from './mesh-page'
 import type { WalletPage } from './wallet-page'
 import type { CommunityPage } from './community-page'
+import type { ServicesPage } from './services-page'
+import type { StoragePage } from './storage-page'
 import { errorText } from './format'
 import './marketplace-page'
 import './mesh-page'
 import './wallet-page'
 import './community-page'
+import './services-page'
+import './storage-page'
 
-const PAGES = ['marketplace', 'wallet', 'mesh', 'community'] as const
+const PAGES = ['marketplace', 'wallet', 'mesh', 'community', 'services', 'storage'] as const
 type Page = typeof PAGES[number]
 
 /** What survives the webview being hidden (VS Code drops hidden webviews' pages; getState/setState keep this). */
@@ -60,11 +64,15 @@ export class ContinuumApp extends LitElement {
   private mesh (): MeshPage | null { return this.querySelector('cm-mesh') }
   private walletPage (): WalletPage | null { return this.querySelector('cm-wallet') }
   private community (): CommunityPage | null { return this.querySelector('cm-community') }
+  private services (): ServicesPage | null { return this.querySelector('cm-services') }
+  private storagePage (): StoragePage | null { return this.querySelector('cm-storage') }
 
   private refreshAll (): void {
     void this.refreshStatus().then(() => {
       if (this.page === 'wallet') void this.walletPage()?.refresh()
       if (this.page === 'community') void this.community()?.refresh()
+      if (this.page === 'services') void this.services()?.refresh()
+      if (this.page === 'storage') void this.storagePage()?.refresh()
     })
     const mesh = this.mesh()
     if (mesh !== null) void mesh.refreshTopology()
@@ -92,6 +100,8 @@ export class ContinuumApp extends LitElement {
     if (page === 'mesh') void this.updateComplete.then(() => { void this.mesh()?.refreshTopology() })
     if (page === 'wallet') void this.updateComplete.then(() => { void this.walletPage()?.refresh() })
     if (page === 'community') void this.updateComplete.then(() => { void this.community()?.refresh() })
+    if (page === 'services') void this.updateComplete.then(() => { void this.services()?.refresh() })
+    if (page === 'storage') void this.updateComplete.then(() => { void this.storagePage()?.refresh() })
   }
 
   protected override render (): TemplateResult {
@@ -124,6 +134,14 @@ export class ContinuumApp extends LitElement {
         <vscode-tab-panel>
           <cm-community .client=${this.client} .status=${this.status}></cm-community>
         </vscode-tab-panel>
+        <vscode-tab-header slot="header" id="tab-services">Services</vscode-tab-header>
+        <vscode-tab-panel>
+          <cm-services .client=${this.client} .status=${this.status}></cm-services>
+        </vscode-tab-panel>
+        <vscode-tab-header slot="header" id="tab-storage">Storage</vscode-tab-header>
+        <vscode-tab-panel>
+          <cm-storage .client=${this.client} .status=${this.status}></cm-storage>
+        </vscode-tab-panel>
       </vscode-tabs>`
   }
 
@@ -136,7 +154,7 @@ export class ContinuumApp extends LitElement {
 
   protected override updated (): void {
     // Pages are plain (non-reactive) elements: pass the new status down and let them re-render.
-    for (const el of [this.market(), this.mesh(), this.walletPage(), this.community()]) {
+    for (const el of [this.market(), this.mesh(), this.walletPage(), this.community(), this.services(), this.storagePage()]) {
       if (el === null) continue
       el.status = this.status
       el.requestUpdate()

@@ -4,7 +4,7 @@ import {
   ClientError, NODE_EVENT_TYPES,
   type ConnectionState, type InstallRequest, type MeshClient, type MeshStatusView, type NodeEvent, type PeerView,
   type ProgressRecord, type PublishRequest, type SearchRecord, type SearchRequest, type TopologyView,
-  type WalletHistoryEntry, type WalletStats, type WalletView, type SocialCall, type SocialResults, socialRoute
+  type WalletHistoryEntry, type WalletStats, type WalletView, type SocialCall, type SocialResults, socialRoute, type ServicesCall, servicesRoute, type StorageCall, type StorageStreamCall, storageRoute
 } from './protocol'
 
 const TOKEN_KEY = 'continuum-api-token'
@@ -51,6 +51,27 @@ export class HttpMeshClient implements MeshClient {
       ? { headers: this.headers(false), signal }
       : { method: 'POST', headers: this.headers(true), body: JSON.stringify(r.body ?? {}), signal })
     return await res.json() as SocialResults[C['action']]
+  }
+
+  async services (call: ServicesCall, signal?: AbortSignal): Promise<unknown> {
+    const r = servicesRoute(call)
+    const res = await this.request(r.path, r.method === 'GET'
+      ? { headers: this.headers(false), signal }
+      : { method: 'POST', headers: this.headers(true), body: JSON.stringify(r.body ?? {}), signal })
+    return await res.json()
+  }
+
+  async storage (call: StorageCall, signal?: AbortSignal): Promise<unknown> {
+    const r = storageRoute(call)
+    const res = await this.request(r.path, r.method === 'GET'
+      ? { headers: this.headers(false), signal }
+      : { method: 'POST', headers: this.headers(true), body: JSON.stringify(r.body ?? {}), signal })
+    return await res.json()
+  }
+
+  storageStream (call: StorageStreamCall, onRecord: (r: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void> {
+    const r = storageRoute(call)
+    return this.postStream(r.path, r.body, rec => onRecord(rec as Record<string, unknown>), signal)
   }
 
   search (req: SearchRequest, onRecord: (r: SearchRecord) => void, signal?: AbortSignal): Promise<void> {

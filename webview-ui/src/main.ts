@@ -40,7 +40,7 @@ function start (): void {
     }
     app.client = new HttpMeshClient(token)
     const page = new URL(window.location.href).hash.slice(1)
-    if (page === 'marketplace' || page === 'wallet' || page === 'mesh' || page === 'community') app.page = page
+    if (page === 'marketplace' || page === 'wallet' || page === 'mesh' || page === 'community' || page === 'services' || page === 'storage') app.page = page
     app.saveState = s => { if (s.page !== undefined) window.history.replaceState(null, '', `#${s.page}`) }
   }
   root.replaceChildren(app)

@@ -140,6 +140,11 @@ export interface MeshClient {
   wallet(signal?: AbortSignal): Promise<WalletView>
   /** The social layer (Community page, reviews in the adapter details), when the node runs it. */
   social<C extends SocialCall>(call: C, signal?: AbortSignal): Promise<SocialResults[C['action']]>
+  /** The market (Services page) when the host offers it; the VS Code host does not yet. */
+  services?(call: ServicesCall, signal?: AbortSignal): Promise<unknown>
+  /** The storage market (Storage page) when the host offers it; the VS Code host does not yet. */
+  storage?(call: StorageCall, signal?: AbortSignal): Promise<unknown>
+  storageStream?(call: StorageStreamCall, onRecord: (r: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void>
   /** Subscribes to live events; returns the unsubscribe function. */
   onEvent(listener: (e: NodeEvent) => void): () => void
   onConnection(listener: (s: ConnectionState) => void): () => void
@@ -193,3 +198,77 @@ export type HostMessage =
   | { type: 'error', id: number, error: ApiErrorBody }
   | { type: 'event', event: NodeEvent }
   | { type: 'connection', connection: ConnectionState }
+
+// ---- Services page (the node's market routes, src/node/api/routes/market.ts) ----
+
+/** One listing of `GET /api/market/listings` (price in tokens; availability/reputation as this node measured). */
+export interface ServiceListing {
+  provider: string
+  serviceType: string
+  service: string
+  model?: string
+  adapters: string[]
+  unit: string
+  price: number
+  capacity: number
+  region?: string
+  expires: number
+  availability: number
+  reputation: number
+  answered: number
+  failed: number
+  own: boolean
+}
+
+/** What the Services page asks of the market: one request, by action. */
+export type ServicesCall =
+  | { action: 'listings', type?: string, model?: string, minAvailability?: number }
+  | { action: 'providers' }
+  | { action: 'provide', backend: 'embeddings' | 'openai', pricePerRequest: number | string, url?: string, model?: string, adapterMode?: 'model' | 'llama-cpp' }
+  | { action: 'stop', backend?: string }
+  | { action: 'embed', texts: string[], maxPrice: number | string }
+
+/** The market routes each action calls (the same over HTTP and through the extension host). */
+export function servicesRoute (c: ServicesCall): { method: 'GET' | 'POST', path: string, body?: unknown } {
+  switch (c.action) {
+    case 'listings': {
+      const q = new URLSearchParams()
+      if (c.type !== undefined && c.type !== '') q.set('type', c.type)
+      if (c.model !== undefined && c.model !== '') q.set('model', c.model)
+      if (c.minAvailability !== undefined && c.minAvailability > 0) q.set('minAvailability', String(c.minAvailability))
+      return { method: 'GET', path: `/api/market/listings?${q.toString()}` }
+    }
+    case 'providers': return { method: 'GET', path: '/api/compute/providers' }
+    case 'provide': {
+      const { action: _a, ...body } = c
+      return { method: 'POST', path: '/api/compute/provider', body }
+    }
+    case 'stop': return { method: 'POST', path: '/api/compute/provider/stop', body: c.backend !== undefined ? { backend: c.backend } : {} }
+    case 'embed': return { method: 'POST', path: '/api/ai/embed', body: { texts: c.texts, maxPrice: c.maxPrice } }
+  }
+}
+
+// ---- Storage page (the node's storage routes, src/node/api/routes/storage.ts; amounts in tokens) ----
+
+export type StoredFileJson = import('../../src/node/storage-market').StoredFileView
+export interface HostedJson { cid: string, owner: string, size: number, end: string, total: number }
+export interface StorageListJson { files: StoredFileJson[], hosting: HostedJson[] }
+
+/** What the Storage page asks of the storage market: JSON calls, and the two streamed (NDJSON) ones. */
+export type StorageCall =
+  | { action: 'list' }
+  | { action: 'offer', capacityMb: number, pricePerMbDay: number }
+  | { action: 'withdraw' }
+export type StorageStreamCall =
+  | { action: 'put', path: string, replicas?: number, maxPrice?: number }
+  | { action: 'get', cid: string }
+
+export function storageRoute (c: StorageCall | StorageStreamCall): { method: 'GET' | 'POST', path: string, body?: unknown } {
+  switch (c.action) {
+    case 'list': return { method: 'GET', path: '/api/storage/list' }
+    case 'offer': return { method: 'POST', path: '/api/storage/offer', body: { capacityMb: c.capacityMb, pricePerMbDay: c.pricePerMbDay } }
+    case 'withdraw': return { method: 'POST', path: '/api/storage/withdraw', body: {} }
+    case 'put': return { method: 'POST', path: '/api/storage/put', body: { path: c.path, ...(c.replicas !== undefined ? { replicas: c.replicas } : {}), ...(c.maxPrice !== undefined ? { maxPrice: c.maxPrice } : {}) } }
+    case 'get': return { method: 'POST', path: '/api/storage/get', body: { cid: c.cid } }
+  }
+}
